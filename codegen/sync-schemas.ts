@@ -50,7 +50,8 @@ export function officialForm(version: VersionKey, action: string, role: SchemaRo
     const id = `urn:OCPP:1.6:2019:12:${action}${role === 'request' ? 'Request' : 'Response'}`;
     return { file, $schema: DRAFT_04, idKey: 'id', id };
   }
-  const name = action === 'NotifyPeriodicEventStream' ? action : `${action}${role === 'request' ? 'Request' : 'Response'}`;
+  const name =
+    action === 'NotifyPeriodicEventStream' ? action : `${action}${role === 'request' ? 'Request' : 'Response'}`;
   const date = version === 'v201' ? '2020:3' : '2025:1';
   return { file: `${name}.json`, $schema: DRAFT_06, idKey: '$id', id: `urn:OCPP:Cp:2:${date}:${name}` };
 }
@@ -94,7 +95,8 @@ function sync(): void {
       writeFileSync(join(outDir, form.file), text);
       written[form.file] = sha256(text);
     }
-    for (const file of Object.keys(written).sort()) provenance.files[`${version.key}/${file}`] = written[file] as string;
+    for (const file of Object.keys(written).sort())
+      provenance.files[`${version.key}/${file}`] = written[file] as string;
     console.log(`schemas/${version.key}: ${bundle.length} files`);
   }
   writeFileSync(join(root, 'schemas', 'provenance.json'), `${JSON.stringify(provenance, null, 2)}\n`);

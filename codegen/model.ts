@@ -1,0 +1,196 @@
+/**
+ * The neutral model of one version: its actions with direction and payload schemas, and every named
+ * type (enum or object) emitted once. Named sub-schemas are replaced by `{ tsType: Name }` references,
+ * which the type emitter turns into type names.
+ */
+
+import type { Direction } from '../src/protocol.ts';
+import directions from './data/directions.json' with { type: 'json' };
+import v16Names from './data/v16-names.json' with { type: 'json' };
+import type { JsonSchema, LoadedSchema } from './load.ts';
+import type { SchemaRole, VersionInfo } from './versions.ts';
+
+export interface NamedType {
+  name: string;
+  kind: 'enum' | 'object';
+  /** The type's schema, with named sub-schemas replaced by `{ tsType }` references. */
+  schema: JsonSchema;
+  /** Kept only when every occurrence of the type agrees on it. */
+  description: string | undefined;
+}
+
+export interface PayloadModel {
+  /** `BootNotificationRequest`: the type's name, and the key of its validator. */
+  typeName: string;
+  file: string;
+  /** The payload's schema, with named sub-schemas replaced by `{ tsType }` references. */
+  typed: JsonSchema;
+  /** The normalised schema, complete, for the validator. */
+  schema: JsonSchema;
+}
+
+export interface ActionModel {
+  name: string;
+  direction: Direction;
+  request: PayloadModel;
+  /** Absent for SEND messages, which are never answered. */
+  response: PayloadModel | undefined;
+}
+
+export interface VersionModel {
+  info: VersionInfo;
+  actions: ActionModel[];
+  /** Enums and objects, by name, sorted. */
+  types: NamedType[];
+}
+
+interface V16Name {
+  schema: string;
+  pointer: string;
+  kind: string;
+  name: string;
+  schemaDefinitionName?: string;
+}
+
+/** The name of a payload type: the action plus `Request`/`Response` in every version. */
+export function payloadTypeName(action: string, role: SchemaRole): string {
+  return `${action}${role === 'request' ? 'Request' : 'Response'}`;
+}
+
+/** 1.6 schemas are named `<Action>.req` / `<Action>.conf` in the 1.6 specification and in v16-names.json. */
+function v16SchemaName(action: string, role: SchemaRole): string {
+  return `${action}.${role === 'request' ? 'req' : 'conf'}`;
+}
+
+const shapeOf = (schema: JsonSchema): string =>
+  JSON.stringify(schema, (key, value) => (key === 'description' ? undefined : value));
+
+class TypeRegistry {
+  readonly types = new Map<string, NamedType>();
+
+  register(name: string, schema: JsonSchema, where: string): void {
+    const kind = Array.isArray(schema.enum) ? 'enum' : 'object';
+    const { description, ...body } = schema;
+    const text = typeof description === 'string' ? description : undefined;
+    const existing = this.types.get(name);
+    if (!existing) {
+      this.types.set(name, { name, kind, schema: body, description: text });
+      return;
+    }
+    if (shapeOf(existing.schema) !== shapeOf(body)) {
+      throw new Error(`type ${name} has two different shapes (second at ${where})`);
+    }
+    if (existing.description !== text) existing.description = undefined;
+  }
+}
+
+/**
+ * Names every enum and object below a payload root and returns the root with those replaced by
+ * references. `nameAt(pointer)` gives the name of an inline node; definitions are named by `defName`.
+ */
+export function nameSubSchemas(
+  root: JsonSchema,
+  where: string,
+  registry: TypeRegistry,
+  nameAt: (pointer: string) => string | undefined,
+  defName: (key: string) => string,
+): JsonSchema {
+  const reference = (name: string, description: unknown): JsonSchema =>
+    typeof description === 'string' ? { tsType: name, description } : { tsType: name };
+
+  const visit = (node: JsonSchema, pointer: string, definitionName?: string): JsonSchema => {
+    if (typeof node.$ref === 'string') {
+      const key = node.$ref.replace(/^#\/definitions\//, '');
+      if (key === node.$ref) throw new Error(`${where}${pointer}: unsupported $ref ${node.$ref}`);
+      return reference(defName(key), node.description);
+    }
+    const out: JsonSchema = {};
+    for (const [key, value] of Object.entries(node)) {
+      if (key === 'properties') {
+        out[key] = Object.fromEntries(
+          Object.entries(value as Record<string, JsonSchema>).map(([p, v]) => [
+            p,
+            visit(v, `${pointer}/properties/${p}`),
+          ]),
+        );
+      } else if (key === 'items') {
+        out[key] = visit(value as JsonSchema, `${pointer}/items`);
+      } else if (key !== 'definitions') {
+        out[key] = value;
+      }
+    }
+    if (pointer === '') return out;
+    const name = definitionName ?? nameAt(pointer);
+    if (!name) {
+      if (Array.isArray(node.enum) || node.type === 'object') {
+        throw new Error(`${where}${pointer}: an enum or object without a name`);
+      }
+      return out;
+    }
+    registry.register(name, out, `${where}${pointer}`);
+    return reference(name, out.description);
+  };
+
+  const definitions = (root.definitions ?? {}) as Record<string, JsonSchema>;
+  for (const [key, definition] of Object.entries(definitions)) {
+    visit(definition, `/definitions/${key}`, defName(key));
+  }
+  return visit(root, '');
+}
+
+export function buildModel(info: VersionInfo, schemas: LoadedSchema[]): VersionModel {
+  const directionOf = (directions as Record<string, Record<string, Direction>>)[info.subprotocol];
+  if (!directionOf) throw new Error(`no direction table for ${info.subprotocol}`);
+  const registry = new TypeRegistry();
+  const names = info.key === 'v16' ? (v16Names as V16Name[]) : [];
+
+  const payloads = new Map<string, { request?: PayloadModel; response?: PayloadModel }>();
+  for (const loaded of schemas) {
+    const schemaName = v16SchemaName(loaded.action, loaded.role);
+    const mine = names.filter((n) => n.schema === schemaName);
+    const byPointer = new Map(mine.map((n) => [n.pointer, n.name]));
+    const byDefinition = new Map(
+      mine.filter((n) => n.schemaDefinitionName).map((n) => [n.schemaDefinitionName as string, n.name]),
+    );
+    const typeName = payloadTypeName(loaded.action, loaded.role);
+    const typed = nameSubSchemas(
+      loaded.schema,
+      loaded.file,
+      registry,
+      (pointer) => byPointer.get(pointer),
+      (key) => byDefinition.get(key) ?? key,
+    );
+    const entry = payloads.get(loaded.action) ?? {};
+    entry[loaded.role] = { typeName, file: loaded.file, typed, schema: loaded.schema };
+    payloads.set(loaded.action, entry);
+  }
+
+  const actions: ActionModel[] = [];
+  for (const [name, { request, response }] of [...payloads].sort(([a], [b]) => a.localeCompare(b))) {
+    const direction = directionOf[name];
+    if (!direction) throw new Error(`${info.subprotocol}: ${name} is missing from codegen/data/directions.json`);
+    if (!request) throw new Error(`${info.subprotocol}: ${name} has no request schema`);
+    const isSend = direction.startsWith('send-');
+    if (isSend === Boolean(response)) {
+      throw new Error(
+        `${info.subprotocol}: ${name} is ${direction} but ${response ? 'has' : 'lacks'} a response schema`,
+      );
+    }
+    actions.push({ name, direction, request, response });
+  }
+  for (const name of Object.keys(directionOf)) {
+    if (!payloads.has(name)) throw new Error(`${info.subprotocol}: ${name} is in directions.json but has no schema`);
+  }
+  const types = [...registry.types.values()].sort((a, b) => a.name.localeCompare(b.name));
+  return { info, actions, types };
+}
+
+/** Actions whose requests the charge point sends (the CSMS handles them), SEND messages excluded. */
+export const chargePointSends = (m: VersionModel): ActionModel[] =>
+  m.actions.filter((a) => a.direction === 'cp-to-csms' || a.direction === 'both');
+/** Actions whose requests the CSMS sends (the charge point handles them). */
+export const csmsSends = (m: VersionModel): ActionModel[] =>
+  m.actions.filter((a) => a.direction === 'csms-to-cp' || a.direction === 'both');
+/** 2.1 SEND messages (unconfirmed), sent by the charge point. */
+export const chargePointSendMessages = (m: VersionModel): ActionModel[] =>
+  m.actions.filter((a) => a.direction === 'send-cp-to-csms');

@@ -1,0 +1,96 @@
+/**
+ * Compiles every payload schema of a version ahead of time into ajv standalone code, one validator per
+ * schema, emitted as `generated/<version>/validators.ts`. No schema is compiled at run time.
+ */
+import { _, Ajv } from 'ajv';
+import standalone from 'ajv/dist/standalone/index.js';
+import { formats } from '../src/formats.ts';
+import type { JsonSchema } from './load.ts';
+
+const standaloneCode = standalone.default;
+
+import type { VersionModel } from './model.ts';
+
+/**
+ * ajv options, one place. `multipleOfPrecision`: 1.6 charging profiles use `multipleOf: 0.1`, which
+ * rejects 0.3 (0.3 / 0.1 = 2.9999999999999996) without a tolerance; 9 digits accept 0.3 and 21.4 and
+ * still reject 21.45. `strict`: any keyword ajv does not know fails codegen instead of being ignored.
+ */
+export function createAjv(): Ajv {
+  const ajv = new Ajv({
+    strict: true,
+    allErrors: false,
+    messages: false,
+    inlineRefs: false,
+    multipleOfPrecision: 9,
+    code: { source: true, esm: true, formats: _`formats`, optimize: 1 },
+  });
+  for (const [name, check] of Object.entries(formats)) ajv.addFormat(name, check);
+  return ajv;
+}
+
+const AJV_RUNTIME_UCS2 = 'require("ajv/dist/runtime/ucs2length").default';
+
+/**
+ * A typed schema of the model as ajv input: each `{ tsType: Name }` reference becomes `{ $ref: Name }`, so
+ * every named type is compiled once per version and shared, and descriptions are dropped.
+ */
+export function toValidatorSchema(typed: JsonSchema): JsonSchema {
+  const visit = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(visit);
+    if (typeof node !== 'object' || node === null) return node;
+    const tsType = (node as JsonSchema).tsType;
+    if (typeof tsType === 'string') return { $ref: tsType };
+    const out: JsonSchema = {};
+    for (const [key, value] of Object.entries(node)) {
+      if (key === 'description') continue;
+      out[key] =
+        key === 'properties'
+          ? Object.fromEntries(Object.entries(value as JsonSchema).map(([k, v]) => [k, visit(v)]))
+          : visit(value);
+    }
+    return out;
+  };
+  return visit(typed) as JsonSchema;
+}
+
+/** ajv emits every schema as a constant; most are never read by the code. */
+function dropUnusedSchemaConstants(code: string): string {
+  return code.replace(/const (schema\d+) = \{.*?\};(?=const |function |export )/g, (whole, name: string) =>
+    code.includes(`${name}.`) || code.includes(`${name})`) || code.includes(`${name};`) || code.includes(`${name},`)
+      ? whole
+      : '',
+  );
+}
+
+export function renderValidators(model: VersionModel): string {
+  const ajv = createAjv();
+  for (const type of model.types) ajv.addSchema({ ...toValidatorSchema(type.schema), $id: type.name });
+  const names: Record<string, string> = {};
+  const typeNames: string[] = [];
+  for (const action of model.actions) {
+    for (const payload of action.response ? [action.request, action.response] : [action.request]) {
+      ajv.addSchema({ ...toValidatorSchema(payload.typed), $id: payload.typeName });
+      names[payload.typeName] = payload.typeName;
+      typeNames.push(payload.typeName);
+    }
+  }
+  let code = standaloneCode(ajv, names);
+  code = code.replaceAll(AJV_RUNTIME_UCS2, 'ucs2length');
+  if (code.includes('require(')) throw new Error('standalone validators still require an ajv runtime module');
+  code = dropUnusedSchemaConstants(code);
+  // ajv writes `"use strict";` and `export const X = validateN;` lines; the table below replaces the exports.
+  code = code.replace(/^"use strict";/, '').replace(/^export const \w+ = (validate\d+);$/gm, '');
+  const exportsByName = [...standaloneCode(ajv, names).matchAll(/^export const (\w+) = (validate\d+);$/gm)];
+  const table = exportsByName.map(([, name, fn]) => `  ${name}: ${fn} as Validator<${name}>,`).join('\n');
+  const sorted = [...typeNames].sort();
+  return (
+    `// @ts-nocheck: ajv standalone code; the exported table below carries the types.\n` +
+    `import type { Validator } from '../../src/protocol.ts';\n` +
+    `import { formats, ucs2length } from '../../src/formats.ts';\n` +
+    `import type { ${sorted.join(', ')} } from './payloads.ts';\n` +
+    `${code.trim()}\n\n` +
+    `/** One validator per payload schema: a type guard that leaves the first error in \`errors\`. */\n` +
+    `export const validators = {\n${table}\n};\n`
+  );
+}
