@@ -24,7 +24,7 @@ import { type VersionInfo, versions } from './versions.ts';
 /** Bump when the generator's output changes shape; it is named in every generated file's header. */
 export const CODEGEN_VERSION = 1;
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 export function header(info: VersionInfo): string {
   return (
