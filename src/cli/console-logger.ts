@@ -1,0 +1,33 @@
+/** A small logger for the CLI and examples: one line per record on stderr, with the pino-compatible shape. */
+import type { Logger } from '../logger.ts';
+
+export const LOG_LEVELS = ['silent', 'error', 'warn', 'info', 'debug'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export function isLogLevel(value: string): value is LogLevel {
+  return (LOG_LEVELS as readonly string[]).includes(value);
+}
+
+export function createConsoleLogger(
+  level: LogLevel = 'info',
+  bindings: Record<string, unknown> = {},
+  write: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
+): Logger {
+  const rank = LOG_LEVELS.indexOf(level);
+  const emit = (at: LogLevel) => (obj: object, msg?: string) => {
+    if (LOG_LEVELS.indexOf(at) > rank) return;
+    const fields = { ...bindings, ...obj } as Record<string, unknown>;
+    const text = Object.entries(fields)
+      .map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`)
+      .join(' ');
+    write(`${new Date().toISOString()} ${at.toUpperCase().padEnd(5)} ${msg ?? ''}${text ? ` ${text}` : ''}`);
+  };
+  return {
+    error: emit('error'),
+    warn: emit('warn'),
+    info: emit('info'),
+    debug: emit('debug'),
+    child: (more) => createConsoleLogger(level, { ...bindings, ...more }, write),
+    isLevelEnabled: (at) => LOG_LEVELS.indexOf(at as LogLevel) <= rank && rank > 0,
+  };
+}

@@ -1,0 +1,111 @@
+/** The `ocppkit` command line: `serve` (the demo CSMS), `connect` (an interactive client). */
+import { parseArgs } from 'node:util';
+import { ALL_PROTOCOLS, createDemoCsms } from '../demo/index.ts';
+import type { Subprotocol } from '../protocol.ts';
+import { connect } from './connect.ts';
+import { createConsoleLogger, isLogLevel, LOG_LEVELS } from './console-logger.ts';
+
+export const USAGE = `Usage: ocppkit <command> [options]
+
+Commands:
+  serve                 Run the demo CSMS (answers every message a charge point sends)
+    --port <n>          Port to listen on (default 9000)
+    --host <address>    Address to bind (default all interfaces)
+    --protocols <list>  Subprotocols offered, comma-separated (default ocpp2.1,ocpp2.0.1,ocpp1.6)
+    --log-level <l>     ${LOG_LEVELS.join('|')} (default info; debug logs every frame)
+    --reject <tags>     Id tags answered as Invalid, comma-separated
+
+  connect <url>         Connect to a CSMS, send each line typed as a frame, print each frame received
+    --protocol <p>      Subprotocol to offer; repeat or comma-separate for several (default ocpp1.6)
+
+  --help                Show this help
+`;
+
+function parseProtocols(list: string): Subprotocol[] {
+  const protocols = list
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
+  for (const p of protocols) {
+    if (!(ALL_PROTOCOLS as readonly string[]).includes(p)) throw new UsageError(`unknown subprotocol ${p}`);
+  }
+  return protocols as Subprotocol[];
+}
+
+class UsageError extends Error {}
+
+async function serve(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      port: { type: 'string', default: '9000' },
+      host: { type: 'string' },
+      protocols: { type: 'string', default: ALL_PROTOCOLS.join(',') },
+      'log-level': { type: 'string', default: 'info' },
+      reject: { type: 'string', default: '' },
+    },
+  });
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`invalid port ${values.port}`);
+  const level = values['log-level'];
+  if (!isLogLevel(level)) throw new UsageError(`invalid log level ${level}`);
+  const logger = createConsoleLogger(level);
+  const { server } = createDemoCsms({
+    port,
+    ...(values.host === undefined ? {} : { host: values.host }),
+    protocols: parseProtocols(values.protocols),
+    logger,
+    settings: { rejectedIdTags: new Set(values.reject.split(',').filter(Boolean)) },
+  });
+  server.on('connect', (cp, protocol) => logger.info({ identity: cp.identity, protocol }, 'charge point connected'));
+  server.on('disconnect', (cp) => logger.info({ identity: cp.identity }, 'charge point disconnected'));
+  const address = await server.listen();
+  logger.info({ port: address.port, protocols: values.protocols }, 'ocppkit demo CSMS listening');
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  logger.info({}, 'shutting down');
+  await server.close();
+  return 0;
+}
+
+async function connectCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { protocol: { type: 'string', multiple: true } },
+  });
+  const url = positionals[0];
+  if (!url) throw new UsageError('connect needs a URL, e.g. ocppkit connect ws://localhost:9000/CP_1');
+  const protocols = parseProtocols((values.protocol ?? ['ocpp1.6']).join(','));
+  const code = await connect({ url, protocols });
+  return code === 1000 || code === 1005 ? 0 : 1;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'serve':
+        return await serve(rest);
+      case 'connect':
+        return await connectCommand(rest);
+      case undefined:
+      case '--help':
+      case '-h':
+      case 'help':
+        process.stdout.write(USAGE);
+        return command === undefined ? 1 : 0;
+      default:
+        throw new UsageError(`unknown command ${command}`);
+    }
+  } catch (error) {
+    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`ocppkit: ${(error as Error).message}\n\n${USAGE}`);
+      return 2;
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,74 @@
+/** The demo CSMS's memory: transactions and meter values, bounded, shared by every connection. */
+
+export interface DemoSettings {
+  /** id tags / id tokens answered as `Invalid` (1.6) or `Invalid` (2.x); every other one is accepted. */
+  rejectedIdTags: ReadonlySet<string>;
+  /** Heartbeat interval the boot response asks for, in seconds. */
+  heartbeatInterval: number;
+}
+
+export interface StoredMeterValue {
+  identity: string;
+  transactionId: string | undefined;
+  timestamp: string;
+  sampledValues: number;
+}
+
+/** The newest meter value batches kept, across all charge points. */
+const METER_VALUES_KEPT = 10_000;
+
+export class DemoStore {
+  readonly settings: DemoSettings;
+  readonly transactions = new Map<
+    string,
+    { identity: string; idTag: string | undefined; started: string; ended?: string }
+  >();
+  readonly meterValues: StoredMeterValue[] = [];
+  /** Samples received in 2.1 periodic event streams. */
+  periodicEventSamples = 0;
+  #nextTransactionId = 1;
+
+  constructor(settings: Partial<DemoSettings> = {}) {
+    this.settings = { rejectedIdTags: new Set(), heartbeatInterval: 300, ...settings };
+  }
+
+  isAuthorized(idTag: string): boolean {
+    return !this.settings.rejectedIdTags.has(idTag);
+  }
+
+  /** Starts a 1.6 transaction and returns its id (1.6 ids are integers assigned by the CSMS). */
+  startTransaction(identity: string, idTag: string, timestamp: string): number {
+    const id = this.#nextTransactionId++;
+    this.transactions.set(String(id), { identity, idTag, started: timestamp });
+    return id;
+  }
+
+  /** Records a 2.x transaction event (2.x ids are assigned by the charge point). */
+  recordTransaction(identity: string, transactionId: string, event: string, timestamp: string, idTag?: string) {
+    const known = this.transactions.get(transactionId);
+    if (!known) this.transactions.set(transactionId, { identity, idTag, started: timestamp });
+    else if (event === 'Ended') known.ended = timestamp;
+  }
+
+  endTransaction(transactionId: string, timestamp: string): void {
+    const known = this.transactions.get(transactionId);
+    if (known) known.ended = timestamp;
+  }
+
+  keepMeterValues(
+    identity: string,
+    transactionId: string | undefined,
+    values: { timestamp: string; sampledValue: unknown[] }[],
+  ) {
+    for (const value of values) {
+      this.meterValues.push({
+        identity,
+        transactionId,
+        timestamp: value.timestamp,
+        sampledValues: value.sampledValue.length,
+      });
+    }
+    if (this.meterValues.length > METER_VALUES_KEPT)
+      this.meterValues.splice(0, this.meterValues.length - METER_VALUES_KEPT);
+  }
+}

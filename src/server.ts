@@ -1,0 +1,347 @@
+/**
+ * `ocppkit/server`: the CSMS side's WebSocket server. It owns a `ws` server (or attaches to an existing
+ * http(s) server), checks each handshake before the upgrade (path, identity, subprotocol, the
+ * application's hook), creates the version's ChargePoint class for each connection and keeps the registry
+ * of connected charge points.
+ */
+import { EventEmitter } from 'node:events';
+import { createServer, type Server as HttpServer, type IncomingMessage, STATUS_CODES } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { type WebSocket, WebSocketServer } from 'ws';
+import type { OcppConnection } from './connection.ts';
+import { type Logger, silentLogger } from './logger.ts';
+import type { Subprotocol } from './protocol.ts';
+
+/** What the server needs of a connected ChargePoint: every version's class fits. */
+export interface ServedChargePoint {
+  readonly identity: string;
+  /** Runs the connection; resolves when it closes. */
+  start(): Promise<void>;
+  close(code?: number, reason?: string): unknown;
+}
+
+/** What the server passes to a ChargePoint class besides the identity and the connection. */
+export interface ServedChargePointOptions {
+  logger?: Logger;
+  /** What the authentication hook attached to this connection. */
+  session?: unknown;
+}
+
+export type ChargePointClass = new (
+  identity: string,
+  connection: OcppConnection,
+  options?: ServedChargePointOptions,
+) => ServedChargePoint;
+
+/** What the hook sees of a handshake, before the upgrade. */
+export interface HandshakeInfo {
+  identity: string;
+  /** The subprotocol the server chose. */
+  protocol: Subprotocol;
+  request: IncomingMessage;
+  remoteAddress: string | undefined;
+}
+
+/** The hook's verdict: accept (optionally with session data), or refuse with an HTTP status. */
+export type HandshakeDecision =
+  | boolean
+  | { accept: true; session?: unknown }
+  | { accept: false; status?: number; headers?: Record<string, string> };
+
+/** Keeps track of connected charge points. In memory by default; a cluster adapter shares it across nodes. */
+export interface ChargePointRegistry<CP extends ServedChargePoint = ServedChargePoint> {
+  get(identity: string): CP | undefined;
+  /** Records `chargePoint` under its identity and returns the one it replaces, if any. */
+  set(chargePoint: CP): CP | undefined;
+  /** Forgets `chargePoint`, unless another connection has replaced it already. */
+  delete(chargePoint: CP): void;
+  values(): IterableIterator<CP>;
+  readonly size: number;
+}
+
+export class MemoryRegistry<CP extends ServedChargePoint> implements ChargePointRegistry<CP> {
+  readonly #byIdentity = new Map<string, CP>();
+  get(identity: string): CP | undefined {
+    return this.#byIdentity.get(identity);
+  }
+  set(chargePoint: CP): CP | undefined {
+    const previous = this.#byIdentity.get(chargePoint.identity);
+    this.#byIdentity.set(chargePoint.identity, chargePoint);
+    return previous === chargePoint ? undefined : previous;
+  }
+  delete(chargePoint: CP): void {
+    if (this.#byIdentity.get(chargePoint.identity) === chargePoint) this.#byIdentity.delete(chargePoint.identity);
+  }
+  values(): IterableIterator<CP> {
+    return this.#byIdentity.values();
+  }
+  get size(): number {
+    return this.#byIdentity.size;
+  }
+}
+
+export interface OcppServerOptions {
+  /** The ChargePoint class per subprotocol, in the server's order of preference. */
+  protocols: Partial<Record<Subprotocol, ChargePointClass>>;
+  /** Listen on this port (0: any free port). Ignored when `server` is given. */
+  port?: number;
+  host?: string;
+  /** Attach to an existing http(s) server instead of creating one. */
+  server?: HttpServer | HttpsServer;
+  /** The endpoint's path; the identity is the one path segment after it. Default `/`. */
+  path?: string;
+  /** Runs before the upgrade. Default: accept every well-formed handshake. */
+  authenticate?: (info: HandshakeInfo) => HandshakeDecision | Promise<HandshakeDecision>;
+  /** Largest frame accepted, in bytes; a larger one closes the connection with 1009. Default 1 MiB. */
+  maxPayload?: number;
+  /** Longest identity accepted. Default 48 (the 2.1 limit, which 1.6 and 2.0.1 chargers fit in practice). */
+  maxIdentityLength?: number;
+  /** WebSocket ping interval in ms; a connection that has not answered the previous ping is dropped. 0: off. Default 30 s. */
+  pingInterval?: number;
+  /** How long a replaced or shut-down connection gets to close before it is terminated, in ms. Default 5 s. */
+  closeTimeout?: number;
+  registry?: ChargePointRegistry;
+  logger?: Logger;
+}
+
+export interface OcppServerEvents {
+  connect: [chargePoint: ServedChargePoint, protocol: Subprotocol];
+  disconnect: [chargePoint: ServedChargePoint];
+  /** A handshake refused before the upgrade (status and reason; never sent to the client beyond the status). */
+  refused: [info: { status: number; reason: string; remoteAddress: string | undefined; url: string | undefined }];
+  error: [error: Error];
+}
+
+/** The status line and nothing else: a refusal never says why. */
+function refuse(socket: Duplex, status: number, headers: Record<string, string> = {}): void {
+  const lines = [`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}`, 'Connection: close', 'Content-Length: 0'];
+  for (const [name, value] of Object.entries(headers)) lines.push(`${name}: ${value}`);
+  socket.end(`${lines.join('\r\n')}\r\n\r\n`);
+}
+
+/** Reads the identity from a request path under `base`; `undefined` when the path is not ours. */
+export function identityFromPath(url: string, base: string): string | null | undefined {
+  const path = url.split('?', 1)[0] as string;
+  const prefix = base.endsWith('/') ? base : `${base}/`;
+  if (!path.startsWith(prefix)) return undefined;
+  const segment = path.slice(prefix.length);
+  if (segment === '' || segment.includes('/')) return undefined;
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return null;
+  }
+}
+
+/** Picks the client's most preferred subprotocol that the server offers. */
+export function chooseSubprotocol(header: string | undefined, offered: readonly string[]): Subprotocol | undefined {
+  if (!header) return undefined;
+  for (const candidate of header.split(',')) {
+    const name = candidate.trim();
+    if (offered.includes(name)) return name as Subprotocol;
+  }
+  return undefined;
+}
+
+/** Whether an identity may be used: not empty, not too long, no control characters; 2.1 also forbids `:`. */
+export function isAcceptableIdentity(identity: string, protocol: Subprotocol, maxLength: number): boolean {
+  if (identity.length === 0 || identity.length > maxLength) return false;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what an identity may not hold
+  if (/[\u0000-\u001f\u007f]/.test(identity)) return false;
+  return !(protocol === 'ocpp2.1' && identity.includes(':'));
+}
+
+export class OcppServer extends EventEmitter<OcppServerEvents> {
+  readonly registry: ChargePointRegistry;
+  readonly #options: OcppServerOptions;
+  readonly #wss: WebSocketServer;
+  readonly #http: HttpServer | HttpsServer;
+  readonly #ownsHttp: boolean;
+  readonly #offered: readonly Subprotocol[];
+  readonly #logger: Logger;
+  readonly #sockets = new Set<WebSocket>();
+  readonly #running = new Set<Promise<void>>();
+  readonly #unanswered = new WeakSet<WebSocket>();
+  readonly #socketOf = new WeakMap<ServedChargePoint, WebSocket>();
+  #pingTimer: NodeJS.Timeout | undefined;
+  #closing = false;
+
+  constructor(options: OcppServerOptions) {
+    super();
+    this.#options = options;
+    this.#offered = Object.keys(options.protocols) as Subprotocol[];
+    if (this.#offered.length === 0) throw new Error('OcppServer needs at least one protocol');
+    this.#logger = options.logger ?? silentLogger;
+    this.registry = options.registry ?? new MemoryRegistry();
+    this.#wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: options.maxPayload ?? 1024 * 1024,
+      // The protocol was chosen before the upgrade; ws only writes it into the response.
+      handleProtocols: (protocols) => {
+        const chosen = chooseSubprotocol([...protocols].join(','), this.#offered);
+        return chosen ?? false;
+      },
+    });
+    this.#ownsHttp = !options.server;
+    this.#http = options.server ?? createServer((_req, res) => res.writeHead(426).end());
+    this.#http.on('upgrade', this.#onUpgrade);
+    const interval = options.pingInterval ?? 30_000;
+    if (interval > 0) {
+      this.#pingTimer = setInterval(() => this.#pingAll(), interval);
+      this.#pingTimer.unref();
+    }
+  }
+
+  /** Starts listening (when the server owns its http server). Resolves with the bound address. */
+  async listen(port = this.#options.port ?? 0, host = this.#options.host): Promise<AddressInfo> {
+    if (!this.#ownsHttp) return this.#http.address() as AddressInfo;
+    await new Promise<void>((resolve, reject) => {
+      this.#http.once('error', reject);
+      this.#http.listen(port, host, () => {
+        this.#http.off('error', reject);
+        resolve();
+      });
+    });
+    return this.#http.address() as AddressInfo;
+  }
+
+  get address(): AddressInfo | null {
+    const address = this.#http.address();
+    return typeof address === 'object' ? address : null;
+  }
+
+  /** The connected charge point with this identity, if any. */
+  get(identity: string): ServedChargePoint | undefined {
+    return this.registry.get(identity);
+  }
+
+  /** Every connected charge point. */
+  [Symbol.iterator](): IterableIterator<ServedChargePoint> {
+    return this.registry.values();
+  }
+
+  get size(): number {
+    return this.registry.size;
+  }
+
+  /**
+   * Stops accepting connections, closes every connection with 1001 (terminating those that do not close
+   * within `closeTimeout`) and waits until each ChargePoint has finished. Pending calls reject.
+   */
+  async close(): Promise<void> {
+    if (this.#closing) return;
+    this.#closing = true;
+    clearInterval(this.#pingTimer);
+    this.#http.off('upgrade', this.#onUpgrade);
+    const ownHttpClosed = this.#ownsHttp
+      ? new Promise<void>((resolve) => this.#http.close(() => resolve()))
+      : Promise.resolve();
+    for (const ws of this.#sockets) this.#closeOrTerminate(ws, 1001, 'Server shutting down');
+    await Promise.allSettled([...this.#running]);
+    this.#wss.close();
+    await ownHttpClosed;
+  }
+
+  #closeOrTerminate(ws: WebSocket, code: number, reason: string): void {
+    ws.close(code, reason);
+    const timer = setTimeout(() => ws.terminate(), this.#options.closeTimeout ?? 5000);
+    timer.unref();
+    ws.once('close', () => clearTimeout(timer));
+  }
+
+  #pingAll(): void {
+    for (const ws of this.#sockets) {
+      if (this.#unanswered.has(ws)) {
+        this.#logger.warn({ event: 'ping-timeout' }, 'no pong since the last ping: connection dropped');
+        ws.terminate();
+        continue;
+      }
+      this.#unanswered.add(ws);
+      ws.ping();
+    }
+  }
+
+  #refuse(socket: Duplex, request: IncomingMessage, status: number, reason: string, headers?: Record<string, string>) {
+    const remoteAddress = request.socket.remoteAddress;
+    this.#logger.info({ status, reason, remoteAddress, url: request.url }, 'handshake refused');
+    this.emit('refused', { status, reason, remoteAddress, url: request.url });
+    refuse(socket, status, headers);
+  }
+
+  readonly #onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    socket.on('error', (error) => this.#logger.debug({ err: error.message }, 'socket error during handshake'));
+    this.#handshake(request, socket, head).catch((error: unknown) => {
+      this.#logger.error({ err: error instanceof Error ? error.message : String(error) }, 'handshake failed');
+      if (!socket.destroyed) refuse(socket, 500);
+    });
+  };
+
+  async #handshake(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const options = this.#options;
+    if (this.#closing) return this.#refuse(socket, request, 503, 'server closing');
+    const identity = identityFromPath(request.url ?? '/', options.path ?? '/');
+    if (identity === undefined) return this.#refuse(socket, request, 404, 'path is not an OCPP endpoint');
+    if (identity === null) return this.#refuse(socket, request, 400, 'malformed percent-encoding in identity');
+    const protocol = chooseSubprotocol(request.headers['sec-websocket-protocol'], this.#offered);
+    if (protocol && !isAcceptableIdentity(identity, protocol, options.maxIdentityLength ?? 48)) {
+      return this.#refuse(socket, request, 400, 'identity not acceptable');
+    }
+    let session: unknown;
+    if (protocol && options.authenticate) {
+      const decision = await options.authenticate({
+        identity,
+        protocol,
+        request,
+        remoteAddress: request.socket.remoteAddress,
+      });
+      if (decision === false || (typeof decision === 'object' && !decision.accept)) {
+        const status = typeof decision === 'object' ? (decision.status ?? 401) : 401;
+        const headers = typeof decision === 'object' && !decision.accept ? decision.headers : undefined;
+        return this.#refuse(socket, request, status, 'refused by the authentication hook', headers);
+      }
+      if (typeof decision === 'object') session = decision.session;
+    }
+    if (socket.destroyed) return;
+    this.#wss.handleUpgrade(request, socket, head, (ws) => this.#onConnection(ws, identity, protocol, session));
+  }
+
+  #onConnection(ws: WebSocket, identity: string, protocol: Subprotocol | undefined, session: unknown): void {
+    this.#sockets.add(ws);
+    ws.on('pong', () => this.#unanswered.delete(ws));
+    ws.once('close', () => this.#sockets.delete(ws));
+    // No common subprotocol: the handshake completed without one; OCPP never runs on such a connection.
+    if (!protocol || ws.protocol !== protocol) {
+      this.#logger.warn({ identity, offered: ws.protocol }, 'no common OCPP subprotocol: closing');
+      ws.close(1002, 'No supported OCPP subprotocol');
+      return;
+    }
+    const ChargePointClass = this.#options.protocols[protocol] as ChargePointClass;
+    const logger = this.#logger.child?.({ identity }) ?? this.#logger;
+    const chargePoint = new ChargePointClass(identity, ws, session === undefined ? { logger } : { logger, session });
+    this.#socketOf.set(chargePoint, ws);
+    const replaced = this.registry.set(chargePoint);
+    const replacedSocket = replaced && this.#socketOf.get(replaced);
+    if (replacedSocket) {
+      // The old socket may be half-open: it is terminated unless it closes in time.
+      this.#logger.info({ identity }, 'a new connection replaces the previous one');
+      this.#closeOrTerminate(replacedSocket, 1000, 'Replaced by a new connection');
+    }
+    this.emit('connect', chargePoint, protocol);
+    const run = chargePoint
+      .start()
+      .catch((error: unknown) => {
+        this.#logger.error(
+          { identity, err: error instanceof Error ? error.message : String(error) },
+          'connection failed',
+        );
+      })
+      .finally(() => {
+        this.registry.delete(chargePoint);
+        this.#running.delete(run);
+        this.emit('disconnect', chargePoint);
+      });
+    this.#running.add(run);
+  }
+}
