@@ -1,0 +1,79 @@
+/**
+ * `ocppkit/v16`: OCPP 1.6 (with the 1.6 security extension). The generated payload types, enums, `Action`, `call`/`callResult` classes, handler
+ * interfaces and validators, and the runtime bound to this version:
+ * - `ChargePoint`: the CSMS side of one connection (handles what a charge point sends, calls the charge point);
+ * - `ChargePointSession`: the charge-point side (handles what the CSMS sends, calls the CSMS);
+ * - `on` / `after`: handler decorators checked against this version's payloads.
+ */
+import {
+  type ChargePointSends,
+  type ChargePointToCsms,
+  type CsmsToChargePoint,
+  protocol,
+  validators,
+} from '../../generated/v16/index.ts';
+import type { OcppConnection } from '../connection.ts';
+import { type EndpointOptions, OcppEndpoint } from '../endpoint.ts';
+import {
+  type AfterDecorator,
+  type EndpointBinding,
+  after as genericAfter,
+  on as genericOn,
+  type OnDecorator,
+} from '../routing.ts';
+
+export * from '../../generated/v16/index.ts';
+export type { OcppConnection } from '../connection.ts';
+export { CloseCode } from '../connection.ts';
+export type { CallArgs, CallOptions, EndpointOptions, SendOptions } from '../endpoint.ts';
+export {
+  CallAbortedError,
+  CallError,
+  type CallErrorOrigin,
+  CallTimeoutError,
+  ConnectionClosedError,
+  type ErrorCode,
+  type ErrorDetails,
+  HandlerTimeoutError,
+  OcppError,
+  RequestValidationError,
+  ResponseValidationError,
+  ValidationError,
+} from '../errors.ts';
+export type { EndpointEventMap } from '../events.ts';
+export type { Logger } from '../logger.ts';
+export type { AfterContext, HandlerContext, HandlerResult } from '../messages.ts';
+export type { HandlerOptions } from '../routing.ts';
+
+type NoSends = Record<never, never>;
+
+const csmsSide: EndpointBinding = { protocol, validators, side: 'csms' };
+const chargePointSide: EndpointBinding = { protocol, validators, side: 'charge-point' };
+
+/**
+ * The CSMS side of one OCPP 1.6 (with the 1.6 security extension) connection: subclass it, add handlers (`@on(Action.BootNotification)` or methods of
+ * `V16Handlers`), then `new MyChargePoint(identity, ws).start()`. `call()` takes only what a CSMS sends.
+ */
+export class ChargePoint extends OcppEndpoint<ChargePointToCsms, CsmsToChargePoint, ChargePointSends, NoSends> {
+  constructor(identity: string, connection: OcppConnection, options?: EndpointOptions) {
+    super(csmsSide, identity, connection, options);
+  }
+}
+
+/**
+ * The charge-point side of one OCPP 1.6 (with the 1.6 security extension) connection: handlers for what the CSMS sends (`V16ChargePointHandlers`),
+ * `call()` for what a charge point sends.
+ */
+export class ChargePointSession extends OcppEndpoint<CsmsToChargePoint, ChargePointToCsms, NoSends, ChargePointSends> {
+  constructor(identity: string, connection: OcppConnection, options?: EndpointOptions) {
+    super(chargePointSide, identity, connection, options);
+  }
+}
+
+type CallActions = (keyof ChargePointToCsms | keyof CsmsToChargePoint) & string;
+
+/** `@on(Action.X, { skipValidation? })`: the decorated method handles X; checked against the class's side. */
+export const on: OnDecorator<CallActions | (keyof ChargePointSends & string)> = genericOn;
+
+/** `@after(Action.X)`: runs after the response to X was sent; its errors never reach the peer. */
+export const after: AfterDecorator<CallActions> = genericAfter;
