@@ -174,13 +174,50 @@ export function clampDescription(description: string): string {
   return cut;
 }
 
-/** What a schema failure says to the peer: where and what, never the offending value. */
+/**
+ * What a schema failure says to the peer: where and what, in words built from the keyword and the schema's
+ * parameters (the ahead-of-time validators carry no messages). Never the offending value.
+ */
 export function describeIssue(issue: ValidationIssue): string {
-  const where = issue.instancePath === '' ? '/' : issue.instancePath;
-  let what = issue.message ?? `fails "${issue.keyword}"`;
-  const extra = issue.params.additionalProperty;
-  if (issue.keyword === 'additionalProperties' && typeof extra === 'string') what += `: "${extra}"`;
-  return clampDescription(`${where} ${what}`);
+  const where = issue.instancePath === '' ? 'payload' : issue.instancePath;
+  return clampDescription(`${where}: ${issueText(issue)}`);
+}
+
+function issueText(issue: ValidationIssue): string {
+  const p = issue.params;
+  switch (issue.keyword) {
+    case 'required':
+      return `missing required property "${String(p.missingProperty)}"`;
+    case 'additionalProperties':
+      return `property "${String(p.additionalProperty)}" is not allowed`;
+    case 'type':
+      return `must be ${String(p.type)}`;
+    case 'maxLength':
+      return `must not be longer than ${String(p.limit)} characters`;
+    case 'minLength':
+      return `must not be shorter than ${String(p.limit)} characters`;
+    case 'maxItems':
+      return `must not have more than ${String(p.limit)} items`;
+    case 'minItems':
+      return `must not have fewer than ${String(p.limit)} items`;
+    case 'enum':
+      return 'must be one of the allowed values';
+    case 'const':
+      return 'must be equal to the allowed value';
+    case 'minimum':
+    case 'maximum':
+    case 'exclusiveMinimum':
+    case 'exclusiveMaximum':
+      return `must be ${String(p.comparison)} ${String(p.limit)}`;
+    case 'multipleOf':
+      return `must be a multiple of ${String(p.multipleOf)}`;
+    case 'format':
+      return `must match format "${String(p.format)}"`;
+    case 'pattern':
+      return 'must match the pattern of its schema';
+    default:
+      return issue.message ?? `fails "${issue.keyword}"`;
+  }
 }
 
 const EMPTY_DETAILS: ErrorDetails = Object.freeze({});
