@@ -270,7 +270,9 @@ describe.each(versions)('$protocol', (v) => {
     const events: { [K in keyof EndpointEventMap]?: EndpointEventMap[K][] } = {};
     for (const name of ['validation:failed', 'handler:error', 'bad-frame'] as const) {
       cp.events.on(name, (e) => {
-        (events[name] ??= [] as never[]).push(e as never);
+        const list: unknown[] = events[name] ?? [];
+        list.push(e);
+        events[name] = list as never;
       });
     }
     return { cp, peer, events };
@@ -563,7 +565,7 @@ describe.each(versions)('$protocol', (v) => {
       const error = events['handler:error']?.[0];
       expect(error?.phase).toBe('response');
       expect(error?.error).toBeInstanceOf(ResponseValidationError);
-      expect((error?.error as ResponseValidationError).issue.keyword).toBe('enum');
+      expect(error?.error instanceof ResponseValidationError && error.error.issue.keyword).toBe('enum');
     });
     test('not an object', async () => {
       const { peer, events } = setup();

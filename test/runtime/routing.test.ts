@@ -7,7 +7,7 @@ import {
   type AfterContext,
   type AuthorizeRequest,
   type AuthorizeResponse,
-  after,
+  after as afterResponse,
   type BootNotificationRequest,
   type BootNotificationResponse,
   ChargePoint,
@@ -191,7 +191,7 @@ describe('routing', () => {
 
   test('@after without a handler: a clear error', () => {
     class Orphan extends ChargePoint {
-      @after(Action.Heartbeat)
+      @afterResponse(Action.Heartbeat)
       later() {}
     }
     const [a] = createConnectionPair();
@@ -261,18 +261,18 @@ describe('@after', () => {
         log.push('handler');
         return { currentTime: NOW, interval: 10, status: 'Accepted' as const };
       }
-      @after(Action.BootNotification)
+      @afterResponse(Action.BootNotification)
       baseAfter(_request: BootNotificationRequest, context: AfterContext<BootNotificationResponse>) {
         log.push(`base-after:${context.response.status}`);
       }
     }
     class Csms extends Base {
-      @after(Action.BootNotification)
+      @afterResponse(Action.BootNotification)
       async first(request: BootNotificationRequest) {
         await flush(1);
         log.push(`first:${request.chargePointVendor}`);
       }
-      @after(Action.BootNotification)
+      @afterResponse(Action.BootNotification)
       second() {
         log.push('second');
       }
@@ -290,7 +290,7 @@ describe('@after', () => {
       onHeartbeat() {
         return { currentTime: NOW };
       }
-      @after(Action.Heartbeat)
+      @afterResponse(Action.Heartbeat)
       explode() {
         throw new Error('after failed');
       }
@@ -310,7 +310,7 @@ describe('@after', () => {
       onHeartbeat(): never {
         throw new Error('no');
       }
-      @after(Action.Heartbeat)
+      @afterResponse(Action.Heartbeat)
       later() {
         log.push('after');
       }
