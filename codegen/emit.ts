@@ -55,9 +55,35 @@ export function referencedTypes(schema: JsonSchema, into = new Set<string>()): S
   return into;
 }
 
+/** Keywords that give a schema a type of its own; a property schema with none of them allows any JSON value. */
+const TYPING_KEYWORDS = ['type', 'enum', 'const', '$ref', 'tsType', 'properties', 'items', 'anyOf', 'oneOf', 'allOf'];
+
+/**
+ * Marks every untyped sub-schema (2.x DataTransfer `data`: a description and nothing else) as `unknown`:
+ * json-schema-to-typescript would make it an object with an index signature, which rejects the strings and
+ * numbers the schema allows.
+ */
+export function markUntyped(schema: JsonSchema): JsonSchema {
+  const visit = (node: JsonSchema, isRoot: boolean): JsonSchema => {
+    if (!isRoot && !TYPING_KEYWORDS.some((k) => k in node)) return { ...node, tsType: 'unknown' };
+    const out: JsonSchema = { ...node };
+    if (typeof node.properties === 'object' && node.properties !== null) {
+      out.properties = Object.fromEntries(
+        Object.entries(node.properties as Record<string, JsonSchema>).map(([k, v]) => [k, visit(v, false)]),
+      );
+    }
+    if (typeof node.items === 'object' && node.items !== null && !Array.isArray(node.items)) {
+      out.items = visit(node.items as JsonSchema, false);
+    }
+    return out;
+  };
+  return visit(schema, true);
+}
+
 /** An interface (or alias) for a typed object schema, through json-schema-to-typescript. */
 export async function renderObject(name: string, schema: JsonSchema, description?: string): Promise<string> {
-  const input = description ? { ...schema, description } : schema;
+  const typed = markUntyped(schema);
+  const input = description ? { ...typed, description } : typed;
   const text = await compile(input as Parameters<typeof compile>[0], name, {
     bannerComment: '',
     format: false,

@@ -4,7 +4,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { SchemaRole, VersionKey } from './versions.ts';
+import { type SchemaRole, type VersionKey, versions } from './versions.ts';
 
 export type JsonSchema = { [keyword: string]: unknown };
 
@@ -36,18 +36,31 @@ function unescapePointer(token: string): string {
   return token.replace(/~1/g, '/').replace(/~0/g, '~');
 }
 
+/**
+ * Applies an overlay's patch in place, with RFC 6902 semantics: `add` on an array inserts at the index (`-`
+ * appends), `remove` on an array removes the item; every other path must exist.
+ */
 export function applyOverlay(schema: JsonSchema, overlay: Overlay): void {
   for (const step of overlay.patch) {
+    const missing = () => new Error(`overlay ${overlay.file}: ${step.path} does not exist`);
     const tokens = step.path.split('/').slice(1).map(unescapePointer);
     const last = tokens.pop();
     if (last === undefined) throw new Error(`overlay ${overlay.file}: empty path`);
     let parent: unknown = schema;
-    for (const token of tokens) parent = (parent as JsonSchema)[token];
-    if (typeof parent !== 'object' || parent === null) {
-      throw new Error(`overlay ${overlay.file}: ${step.path} does not exist`);
+    for (const token of tokens) {
+      if (typeof parent !== 'object' || parent === null || !Object.hasOwn(parent, token)) throw missing();
+      parent = (parent as JsonSchema)[token];
+    }
+    if (typeof parent !== 'object' || parent === null) throw missing();
+    if (Array.isArray(parent)) {
+      const index = last === '-' && step.op === 'add' ? parent.length : /^(0|[1-9][0-9]*)$/.test(last) ? +last : -1;
+      if (index < 0 || index > parent.length || (step.op !== 'add' && index === parent.length)) throw missing();
+      if (step.op === 'remove') parent.splice(index, 1);
+      else parent.splice(index, step.op === 'add' ? 0 : 1, structuredClone(step.value));
+      continue;
     }
     const target = parent as JsonSchema;
-    if (step.op !== 'add' && !(last in target)) throw new Error(`overlay ${overlay.file}: ${step.path} does not exist`);
+    if (step.op !== 'add' && !Object.hasOwn(target, last)) throw missing();
     if (step.op === 'remove') delete target[last];
     else target[last] = structuredClone(step.value);
   }
@@ -96,7 +109,12 @@ export function loadOverlays(root: string, version: VersionKey): Overlay[] {
   return files
     .sort()
     .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as Overlay)
-    .filter((o) => o.version === version);
+    .filter((o) => {
+      // an overlay with a misspelt version would otherwise be skipped without a word
+      if (!versions.some((v) => v.key === o.version))
+        throw new Error(`overlay ${o.file}: unknown version ${o.version}`);
+      return o.version === version;
+    });
 }
 
 export function loadVersion(root: string, version: VersionKey): LoadedSchema[] {

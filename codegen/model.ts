@@ -62,8 +62,23 @@ function v16SchemaName(action: string, role: SchemaRole): string {
   return `${action}.${role === 'request' ? 'req' : 'conf'}`;
 }
 
-const shapeOf = (schema: JsonSchema): string =>
-  JSON.stringify(schema, (key, value) => (key === 'description' ? undefined : value));
+/** A schema's text without its `description` annotations (a property named `description` is kept). */
+function shapeOf(schema: JsonSchema): string {
+  const strip = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(strip);
+    if (typeof node !== 'object' || node === null) return node;
+    const out: JsonSchema = {};
+    for (const [key, value] of Object.entries(node)) {
+      if (key === 'description') continue;
+      out[key] =
+        key === 'properties'
+          ? Object.fromEntries(Object.entries(value as JsonSchema).map(([p, v]) => [p, strip(v)]))
+          : strip(value);
+    }
+    return out;
+  };
+  return JSON.stringify(strip(schema));
+}
 
 class TypeRegistry {
   readonly types = new Map<string, NamedType>();
@@ -138,6 +153,12 @@ export function nameSubSchemas(
   return visit(root, '');
 }
 
+/**
+ * The order of actions and types in the model and in every generated file. A fixed locale: the default one
+ * comes from the environment (`LANG`), and under `lt_LT`, for one, `Y` sorts with `I` and the output changes.
+ */
+export const byName = (a: string, b: string): number => a.localeCompare(b, 'en');
+
 export function buildModel(info: VersionInfo, schemas: LoadedSchema[]): VersionModel {
   const directionOf = (directions as Record<string, Record<string, Direction>>)[info.subprotocol];
   if (!directionOf) throw new Error(`no direction table for ${info.subprotocol}`);
@@ -166,7 +187,7 @@ export function buildModel(info: VersionInfo, schemas: LoadedSchema[]): VersionM
   }
 
   const actions: ActionModel[] = [];
-  for (const [name, { request, response }] of [...payloads].sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [name, { request, response }] of [...payloads].sort(([a], [b]) => byName(a, b))) {
     const direction = directionOf[name];
     if (!direction) throw new Error(`${info.subprotocol}: ${name} is missing from codegen/data/directions.json`);
     if (!request) throw new Error(`${info.subprotocol}: ${name} has no request schema`);
@@ -181,7 +202,7 @@ export function buildModel(info: VersionInfo, schemas: LoadedSchema[]): VersionM
   for (const name of Object.keys(directionOf)) {
     if (!payloads.has(name)) throw new Error(`${info.subprotocol}: ${name} is in directions.json but has no schema`);
   }
-  const types = [...registry.types.values()].sort((a, b) => a.name.localeCompare(b.name));
+  const types = [...registry.types.values()].sort((a, b) => byName(a.name, b.name));
   return { info, actions, types };
 }
 

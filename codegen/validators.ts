@@ -79,9 +79,14 @@ export function renderValidators(model: VersionModel): string {
   code = code.replaceAll(AJV_RUNTIME_UCS2, 'ucs2length');
   if (code.includes('require(')) throw new Error('standalone validators still require an ajv runtime module');
   code = dropUnusedSchemaConstants(code);
-  // ajv writes `"use strict";` and `export const X = validateN;` lines; the table below replaces the exports.
-  code = code.replace(/^"use strict";/, '').replace(/^export const \w+ = (validate\d+);$/gm, '');
-  const exportsByName = [...standaloneCode(ajv, names).matchAll(/^export const (\w+) = (validate\d+);$/gm)];
+  // ajv writes `"use strict";` and one `export const X = validateN;` per schema, all on one line (no line
+  // breaks in its output, so no `^`/`$` anchors here); the table below replaces the exports.
+  const exportStatement = /export const (\w+) = (validate\d+);/g;
+  const exportsByName = [...code.matchAll(exportStatement)];
+  if (exportsByName.length !== typeNames.length) {
+    throw new Error(`ajv exported ${exportsByName.length} validators for ${typeNames.length} payload schemas`);
+  }
+  code = code.replace(/^"use strict";/, '').replace(exportStatement, '');
   const table = exportsByName.map(([, name, fn]) => `  ${name}: ${fn} as Validator<${name}>,`).join('\n');
   const sorted = [...typeNames].sort();
   return (
