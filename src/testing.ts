@@ -52,7 +52,8 @@ export class MemoryConnection extends EventEmitter implements OcppConnection {
     const peer = this.#peer;
     const payload = !isBinary && typeof data === 'string' && this.#textAsBuffer ? Buffer.from(data) : data;
     queueMicrotask(() => {
-      if (peer !== undefined && peer.readyState === OPEN) peer.emit('message', payload, isBinary);
+      // like a real socket, frames sent before a close still arrive before it
+      if (peer !== undefined && peer.readyState !== CLOSED) peer.emit('message', payload, isBinary);
       cb?.();
     });
   }
