@@ -19,9 +19,32 @@ export function enumKey(value: string): string {
   return /^[0-9]/.test(key) ? `_${key}` : key;
 }
 
+/**
+ * The schemas' descriptions come from the specification's AsciiDoc with HTML escapes: `&lt;&lt;anchor,Text&gt;&gt;`
+ * is a cross-reference. Documentation shows the plain text (`Text`).
+ */
+export function readableText(text: string): string {
+  return text
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&')
+    .replace(/<<([^,>]*)(?:,\s*([^>]*))?>>/g, (_whole, anchor: string, label?: string) => (label ?? anchor).trim());
+}
+
+/** The same schema with every description made readable. */
+export function readableDescriptions(schema: JsonSchema): JsonSchema {
+  const visit = (node: unknown, key?: string): unknown => {
+    if (typeof node === 'string') return key === 'description' ? readableText(node) : node;
+    if (Array.isArray(node)) return node.map((item) => visit(item));
+    if (typeof node !== 'object' || node === null) return node;
+    return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, visit(v, k)]));
+  };
+  return visit(schema) as JsonSchema;
+}
+
 function docComment(text: string | undefined, indent = ''): string {
   if (!text?.trim()) return '';
-  const lines = text.replace(/\r\n?/g, '\n').trim().split('\n');
+  const lines = readableText(text).replace(/\r\n?/g, '\n').trim().split('\n');
   return `${indent}/**\n${lines.map((l) => `${indent} *${l.trim() ? ` ${l.trimEnd().replace(/\*\//g, '*\\/')}` : ''}`).join('\n')}\n${indent} */\n`;
 }
 
@@ -82,8 +105,8 @@ export function markUntyped(schema: JsonSchema): JsonSchema {
 
 /** An interface (or alias) for a typed object schema, through json-schema-to-typescript. */
 export async function renderObject(name: string, schema: JsonSchema, description?: string): Promise<string> {
-  const typed = markUntyped(schema);
-  const input = description ? { ...typed, description } : typed;
+  const typed = readableDescriptions(markUntyped(schema));
+  const input = description ? { ...typed, description: readableText(description) } : typed;
   const text = await compile(input as Parameters<typeof compile>[0], name, {
     bannerComment: '',
     format: false,
@@ -200,7 +223,7 @@ function renderCarriers(model: VersionModel, base: 'Call' | 'CallResult'): strin
   const classes = withPayload.map(
     (a) =>
       `${docComment(`${a.name}${base === 'Call' ? ' request' : ' response'}. ${SIDE_TEXT[a.direction]}`)}` +
-      `export class ${a.name} extends ${base}<'${a.name}', ${payloadOf(a)}> {\n  readonly action = '${a.name}';\n}\n`,
+      `export class ${a.name} extends ${base}<'${a.name}', ${payloadOf(a)}> {\n  readonly action = '${a.name}' as const;\n}\n`,
   );
   return (
     `import { ${base} } from '../../src/messages.ts';\n${importLine(withPayload.map(payloadOf), './payloads.ts')}\n` +

@@ -7,7 +7,7 @@
 import { EventEmitter } from 'node:events';
 import { createServer, type Server as HttpServer, type IncomingMessage, STATUS_CODES } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { OcppConnection } from './connection.ts';

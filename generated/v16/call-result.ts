@@ -47,70 +47,70 @@ import type {
  * Authorize response. Sent by the charge point, handled by the CSMS.
  */
 export class Authorize extends CallResult<'Authorize', AuthorizeResponse> {
-  readonly action = 'Authorize';
+  readonly action = 'Authorize' as const;
 }
 
 /**
  * BootNotification response. Sent by the charge point, handled by the CSMS.
  */
 export class BootNotification extends CallResult<'BootNotification', BootNotificationResponse> {
-  readonly action = 'BootNotification';
+  readonly action = 'BootNotification' as const;
 }
 
 /**
  * CancelReservation response. Sent by the CSMS, handled by the charge point.
  */
 export class CancelReservation extends CallResult<'CancelReservation', CancelReservationResponse> {
-  readonly action = 'CancelReservation';
+  readonly action = 'CancelReservation' as const;
 }
 
 /**
  * CertificateSigned response. Sent by the CSMS, handled by the charge point.
  */
 export class CertificateSigned extends CallResult<'CertificateSigned', CertificateSignedResponse> {
-  readonly action = 'CertificateSigned';
+  readonly action = 'CertificateSigned' as const;
 }
 
 /**
  * ChangeAvailability response. Sent by the CSMS, handled by the charge point.
  */
 export class ChangeAvailability extends CallResult<'ChangeAvailability', ChangeAvailabilityResponse> {
-  readonly action = 'ChangeAvailability';
+  readonly action = 'ChangeAvailability' as const;
 }
 
 /**
  * ChangeConfiguration response. Sent by the CSMS, handled by the charge point.
  */
 export class ChangeConfiguration extends CallResult<'ChangeConfiguration', ChangeConfigurationResponse> {
-  readonly action = 'ChangeConfiguration';
+  readonly action = 'ChangeConfiguration' as const;
 }
 
 /**
  * ClearCache response. Sent by the CSMS, handled by the charge point.
  */
 export class ClearCache extends CallResult<'ClearCache', ClearCacheResponse> {
-  readonly action = 'ClearCache';
+  readonly action = 'ClearCache' as const;
 }
 
 /**
  * ClearChargingProfile response. Sent by the CSMS, handled by the charge point.
  */
 export class ClearChargingProfile extends CallResult<'ClearChargingProfile', ClearChargingProfileResponse> {
-  readonly action = 'ClearChargingProfile';
+  readonly action = 'ClearChargingProfile' as const;
 }
 
 /**
  * DataTransfer response. Sent by either side.
  */
 export class DataTransfer extends CallResult<'DataTransfer', DataTransferResponse> {
-  readonly action = 'DataTransfer';
+  readonly action = 'DataTransfer' as const;
 }
 
 /**
  * DeleteCertificate response. Sent by the CSMS, handled by the charge point.
  */
 export class DeleteCertificate extends CallResult<'DeleteCertificate', DeleteCertificateResponse> {
-  readonly action = 'DeleteCertificate';
+  readonly action = 'DeleteCertificate' as const;
 }
 
 /**
@@ -120,14 +120,14 @@ export class DiagnosticsStatusNotification extends CallResult<
   'DiagnosticsStatusNotification',
   DiagnosticsStatusNotificationResponse
 > {
-  readonly action = 'DiagnosticsStatusNotification';
+  readonly action = 'DiagnosticsStatusNotification' as const;
 }
 
 /**
  * ExtendedTriggerMessage response. Sent by the CSMS, handled by the charge point.
  */
 export class ExtendedTriggerMessage extends CallResult<'ExtendedTriggerMessage', ExtendedTriggerMessageResponse> {
-  readonly action = 'ExtendedTriggerMessage';
+  readonly action = 'ExtendedTriggerMessage' as const;
 }
 
 /**
@@ -137,28 +137,28 @@ export class FirmwareStatusNotification extends CallResult<
   'FirmwareStatusNotification',
   FirmwareStatusNotificationResponse
 > {
-  readonly action = 'FirmwareStatusNotification';
+  readonly action = 'FirmwareStatusNotification' as const;
 }
 
 /**
  * GetCompositeSchedule response. Sent by the CSMS, handled by the charge point.
  */
 export class GetCompositeSchedule extends CallResult<'GetCompositeSchedule', GetCompositeScheduleResponse> {
-  readonly action = 'GetCompositeSchedule';
+  readonly action = 'GetCompositeSchedule' as const;
 }
 
 /**
  * GetConfiguration response. Sent by the CSMS, handled by the charge point.
  */
 export class GetConfiguration extends CallResult<'GetConfiguration', GetConfigurationResponse> {
-  readonly action = 'GetConfiguration';
+  readonly action = 'GetConfiguration' as const;
 }
 
 /**
  * GetDiagnostics response. Sent by the CSMS, handled by the charge point.
  */
 export class GetDiagnostics extends CallResult<'GetDiagnostics', GetDiagnosticsResponse> {
-  readonly action = 'GetDiagnostics';
+  readonly action = 'GetDiagnostics' as const;
 }
 
 /**
@@ -168,77 +168,77 @@ export class GetInstalledCertificateIds extends CallResult<
   'GetInstalledCertificateIds',
   GetInstalledCertificateIdsResponse
 > {
-  readonly action = 'GetInstalledCertificateIds';
+  readonly action = 'GetInstalledCertificateIds' as const;
 }
 
 /**
  * GetLocalListVersion response. Sent by the CSMS, handled by the charge point.
  */
 export class GetLocalListVersion extends CallResult<'GetLocalListVersion', GetLocalListVersionResponse> {
-  readonly action = 'GetLocalListVersion';
+  readonly action = 'GetLocalListVersion' as const;
 }
 
 /**
  * GetLog response. Sent by the CSMS, handled by the charge point.
  */
 export class GetLog extends CallResult<'GetLog', GetLogResponse> {
-  readonly action = 'GetLog';
+  readonly action = 'GetLog' as const;
 }
 
 /**
  * Heartbeat response. Sent by the charge point, handled by the CSMS.
  */
 export class Heartbeat extends CallResult<'Heartbeat', HeartbeatResponse> {
-  readonly action = 'Heartbeat';
+  readonly action = 'Heartbeat' as const;
 }
 
 /**
  * InstallCertificate response. Sent by the CSMS, handled by the charge point.
  */
 export class InstallCertificate extends CallResult<'InstallCertificate', InstallCertificateResponse> {
-  readonly action = 'InstallCertificate';
+  readonly action = 'InstallCertificate' as const;
 }
 
 /**
  * LogStatusNotification response. Sent by the charge point, handled by the CSMS.
  */
 export class LogStatusNotification extends CallResult<'LogStatusNotification', LogStatusNotificationResponse> {
-  readonly action = 'LogStatusNotification';
+  readonly action = 'LogStatusNotification' as const;
 }
 
 /**
  * MeterValues response. Sent by the charge point, handled by the CSMS.
  */
 export class MeterValues extends CallResult<'MeterValues', MeterValuesResponse> {
-  readonly action = 'MeterValues';
+  readonly action = 'MeterValues' as const;
 }
 
 /**
  * RemoteStartTransaction response. Sent by the CSMS, handled by the charge point.
  */
 export class RemoteStartTransaction extends CallResult<'RemoteStartTransaction', RemoteStartTransactionResponse> {
-  readonly action = 'RemoteStartTransaction';
+  readonly action = 'RemoteStartTransaction' as const;
 }
 
 /**
  * RemoteStopTransaction response. Sent by the CSMS, handled by the charge point.
  */
 export class RemoteStopTransaction extends CallResult<'RemoteStopTransaction', RemoteStopTransactionResponse> {
-  readonly action = 'RemoteStopTransaction';
+  readonly action = 'RemoteStopTransaction' as const;
 }
 
 /**
  * ReserveNow response. Sent by the CSMS, handled by the charge point.
  */
 export class ReserveNow extends CallResult<'ReserveNow', ReserveNowResponse> {
-  readonly action = 'ReserveNow';
+  readonly action = 'ReserveNow' as const;
 }
 
 /**
  * Reset response. Sent by the CSMS, handled by the charge point.
  */
 export class Reset extends CallResult<'Reset', ResetResponse> {
-  readonly action = 'Reset';
+  readonly action = 'Reset' as const;
 }
 
 /**
@@ -248,28 +248,28 @@ export class SecurityEventNotification extends CallResult<
   'SecurityEventNotification',
   SecurityEventNotificationResponse
 > {
-  readonly action = 'SecurityEventNotification';
+  readonly action = 'SecurityEventNotification' as const;
 }
 
 /**
  * SendLocalList response. Sent by the CSMS, handled by the charge point.
  */
 export class SendLocalList extends CallResult<'SendLocalList', SendLocalListResponse> {
-  readonly action = 'SendLocalList';
+  readonly action = 'SendLocalList' as const;
 }
 
 /**
  * SetChargingProfile response. Sent by the CSMS, handled by the charge point.
  */
 export class SetChargingProfile extends CallResult<'SetChargingProfile', SetChargingProfileResponse> {
-  readonly action = 'SetChargingProfile';
+  readonly action = 'SetChargingProfile' as const;
 }
 
 /**
  * SignCertificate response. Sent by the charge point, handled by the CSMS.
  */
 export class SignCertificate extends CallResult<'SignCertificate', SignCertificateResponse> {
-  readonly action = 'SignCertificate';
+  readonly action = 'SignCertificate' as const;
 }
 
 /**
@@ -279,54 +279,54 @@ export class SignedFirmwareStatusNotification extends CallResult<
   'SignedFirmwareStatusNotification',
   SignedFirmwareStatusNotificationResponse
 > {
-  readonly action = 'SignedFirmwareStatusNotification';
+  readonly action = 'SignedFirmwareStatusNotification' as const;
 }
 
 /**
  * SignedUpdateFirmware response. Sent by the CSMS, handled by the charge point.
  */
 export class SignedUpdateFirmware extends CallResult<'SignedUpdateFirmware', SignedUpdateFirmwareResponse> {
-  readonly action = 'SignedUpdateFirmware';
+  readonly action = 'SignedUpdateFirmware' as const;
 }
 
 /**
  * StartTransaction response. Sent by the charge point, handled by the CSMS.
  */
 export class StartTransaction extends CallResult<'StartTransaction', StartTransactionResponse> {
-  readonly action = 'StartTransaction';
+  readonly action = 'StartTransaction' as const;
 }
 
 /**
  * StatusNotification response. Sent by the charge point, handled by the CSMS.
  */
 export class StatusNotification extends CallResult<'StatusNotification', StatusNotificationResponse> {
-  readonly action = 'StatusNotification';
+  readonly action = 'StatusNotification' as const;
 }
 
 /**
  * StopTransaction response. Sent by the charge point, handled by the CSMS.
  */
 export class StopTransaction extends CallResult<'StopTransaction', StopTransactionResponse> {
-  readonly action = 'StopTransaction';
+  readonly action = 'StopTransaction' as const;
 }
 
 /**
  * TriggerMessage response. Sent by the CSMS, handled by the charge point.
  */
 export class TriggerMessage extends CallResult<'TriggerMessage', TriggerMessageResponse> {
-  readonly action = 'TriggerMessage';
+  readonly action = 'TriggerMessage' as const;
 }
 
 /**
  * UnlockConnector response. Sent by the CSMS, handled by the charge point.
  */
 export class UnlockConnector extends CallResult<'UnlockConnector', UnlockConnectorResponse> {
-  readonly action = 'UnlockConnector';
+  readonly action = 'UnlockConnector' as const;
 }
 
 /**
  * UpdateFirmware response. Sent by the CSMS, handled by the charge point.
  */
 export class UpdateFirmware extends CallResult<'UpdateFirmware', UpdateFirmwareResponse> {
-  readonly action = 'UpdateFirmware';
+  readonly action = 'UpdateFirmware' as const;
 }

@@ -47,70 +47,70 @@ import type {
  * Authorize request. Sent by the charge point, handled by the CSMS.
  */
 export class Authorize extends Call<'Authorize', AuthorizeRequest> {
-  readonly action = 'Authorize';
+  readonly action = 'Authorize' as const;
 }
 
 /**
  * BootNotification request. Sent by the charge point, handled by the CSMS.
  */
 export class BootNotification extends Call<'BootNotification', BootNotificationRequest> {
-  readonly action = 'BootNotification';
+  readonly action = 'BootNotification' as const;
 }
 
 /**
  * CancelReservation request. Sent by the CSMS, handled by the charge point.
  */
 export class CancelReservation extends Call<'CancelReservation', CancelReservationRequest> {
-  readonly action = 'CancelReservation';
+  readonly action = 'CancelReservation' as const;
 }
 
 /**
  * CertificateSigned request. Sent by the CSMS, handled by the charge point.
  */
 export class CertificateSigned extends Call<'CertificateSigned', CertificateSignedRequest> {
-  readonly action = 'CertificateSigned';
+  readonly action = 'CertificateSigned' as const;
 }
 
 /**
  * ChangeAvailability request. Sent by the CSMS, handled by the charge point.
  */
 export class ChangeAvailability extends Call<'ChangeAvailability', ChangeAvailabilityRequest> {
-  readonly action = 'ChangeAvailability';
+  readonly action = 'ChangeAvailability' as const;
 }
 
 /**
  * ChangeConfiguration request. Sent by the CSMS, handled by the charge point.
  */
 export class ChangeConfiguration extends Call<'ChangeConfiguration', ChangeConfigurationRequest> {
-  readonly action = 'ChangeConfiguration';
+  readonly action = 'ChangeConfiguration' as const;
 }
 
 /**
  * ClearCache request. Sent by the CSMS, handled by the charge point.
  */
 export class ClearCache extends Call<'ClearCache', ClearCacheRequest> {
-  readonly action = 'ClearCache';
+  readonly action = 'ClearCache' as const;
 }
 
 /**
  * ClearChargingProfile request. Sent by the CSMS, handled by the charge point.
  */
 export class ClearChargingProfile extends Call<'ClearChargingProfile', ClearChargingProfileRequest> {
-  readonly action = 'ClearChargingProfile';
+  readonly action = 'ClearChargingProfile' as const;
 }
 
 /**
  * DataTransfer request. Sent by either side.
  */
 export class DataTransfer extends Call<'DataTransfer', DataTransferRequest> {
-  readonly action = 'DataTransfer';
+  readonly action = 'DataTransfer' as const;
 }
 
 /**
  * DeleteCertificate request. Sent by the CSMS, handled by the charge point.
  */
 export class DeleteCertificate extends Call<'DeleteCertificate', DeleteCertificateRequest> {
-  readonly action = 'DeleteCertificate';
+  readonly action = 'DeleteCertificate' as const;
 }
 
 /**
@@ -120,147 +120,147 @@ export class DiagnosticsStatusNotification extends Call<
   'DiagnosticsStatusNotification',
   DiagnosticsStatusNotificationRequest
 > {
-  readonly action = 'DiagnosticsStatusNotification';
+  readonly action = 'DiagnosticsStatusNotification' as const;
 }
 
 /**
  * ExtendedTriggerMessage request. Sent by the CSMS, handled by the charge point.
  */
 export class ExtendedTriggerMessage extends Call<'ExtendedTriggerMessage', ExtendedTriggerMessageRequest> {
-  readonly action = 'ExtendedTriggerMessage';
+  readonly action = 'ExtendedTriggerMessage' as const;
 }
 
 /**
  * FirmwareStatusNotification request. Sent by the charge point, handled by the CSMS.
  */
 export class FirmwareStatusNotification extends Call<'FirmwareStatusNotification', FirmwareStatusNotificationRequest> {
-  readonly action = 'FirmwareStatusNotification';
+  readonly action = 'FirmwareStatusNotification' as const;
 }
 
 /**
  * GetCompositeSchedule request. Sent by the CSMS, handled by the charge point.
  */
 export class GetCompositeSchedule extends Call<'GetCompositeSchedule', GetCompositeScheduleRequest> {
-  readonly action = 'GetCompositeSchedule';
+  readonly action = 'GetCompositeSchedule' as const;
 }
 
 /**
  * GetConfiguration request. Sent by the CSMS, handled by the charge point.
  */
 export class GetConfiguration extends Call<'GetConfiguration', GetConfigurationRequest> {
-  readonly action = 'GetConfiguration';
+  readonly action = 'GetConfiguration' as const;
 }
 
 /**
  * GetDiagnostics request. Sent by the CSMS, handled by the charge point.
  */
 export class GetDiagnostics extends Call<'GetDiagnostics', GetDiagnosticsRequest> {
-  readonly action = 'GetDiagnostics';
+  readonly action = 'GetDiagnostics' as const;
 }
 
 /**
  * GetInstalledCertificateIds request. Sent by the CSMS, handled by the charge point.
  */
 export class GetInstalledCertificateIds extends Call<'GetInstalledCertificateIds', GetInstalledCertificateIdsRequest> {
-  readonly action = 'GetInstalledCertificateIds';
+  readonly action = 'GetInstalledCertificateIds' as const;
 }
 
 /**
  * GetLocalListVersion request. Sent by the CSMS, handled by the charge point.
  */
 export class GetLocalListVersion extends Call<'GetLocalListVersion', GetLocalListVersionRequest> {
-  readonly action = 'GetLocalListVersion';
+  readonly action = 'GetLocalListVersion' as const;
 }
 
 /**
  * GetLog request. Sent by the CSMS, handled by the charge point.
  */
 export class GetLog extends Call<'GetLog', GetLogRequest> {
-  readonly action = 'GetLog';
+  readonly action = 'GetLog' as const;
 }
 
 /**
  * Heartbeat request. Sent by the charge point, handled by the CSMS.
  */
 export class Heartbeat extends Call<'Heartbeat', HeartbeatRequest> {
-  readonly action = 'Heartbeat';
+  readonly action = 'Heartbeat' as const;
 }
 
 /**
  * InstallCertificate request. Sent by the CSMS, handled by the charge point.
  */
 export class InstallCertificate extends Call<'InstallCertificate', InstallCertificateRequest> {
-  readonly action = 'InstallCertificate';
+  readonly action = 'InstallCertificate' as const;
 }
 
 /**
  * LogStatusNotification request. Sent by the charge point, handled by the CSMS.
  */
 export class LogStatusNotification extends Call<'LogStatusNotification', LogStatusNotificationRequest> {
-  readonly action = 'LogStatusNotification';
+  readonly action = 'LogStatusNotification' as const;
 }
 
 /**
  * MeterValues request. Sent by the charge point, handled by the CSMS.
  */
 export class MeterValues extends Call<'MeterValues', MeterValuesRequest> {
-  readonly action = 'MeterValues';
+  readonly action = 'MeterValues' as const;
 }
 
 /**
  * RemoteStartTransaction request. Sent by the CSMS, handled by the charge point.
  */
 export class RemoteStartTransaction extends Call<'RemoteStartTransaction', RemoteStartTransactionRequest> {
-  readonly action = 'RemoteStartTransaction';
+  readonly action = 'RemoteStartTransaction' as const;
 }
 
 /**
  * RemoteStopTransaction request. Sent by the CSMS, handled by the charge point.
  */
 export class RemoteStopTransaction extends Call<'RemoteStopTransaction', RemoteStopTransactionRequest> {
-  readonly action = 'RemoteStopTransaction';
+  readonly action = 'RemoteStopTransaction' as const;
 }
 
 /**
  * ReserveNow request. Sent by the CSMS, handled by the charge point.
  */
 export class ReserveNow extends Call<'ReserveNow', ReserveNowRequest> {
-  readonly action = 'ReserveNow';
+  readonly action = 'ReserveNow' as const;
 }
 
 /**
  * Reset request. Sent by the CSMS, handled by the charge point.
  */
 export class Reset extends Call<'Reset', ResetRequest> {
-  readonly action = 'Reset';
+  readonly action = 'Reset' as const;
 }
 
 /**
  * SecurityEventNotification request. Sent by the charge point, handled by the CSMS.
  */
 export class SecurityEventNotification extends Call<'SecurityEventNotification', SecurityEventNotificationRequest> {
-  readonly action = 'SecurityEventNotification';
+  readonly action = 'SecurityEventNotification' as const;
 }
 
 /**
  * SendLocalList request. Sent by the CSMS, handled by the charge point.
  */
 export class SendLocalList extends Call<'SendLocalList', SendLocalListRequest> {
-  readonly action = 'SendLocalList';
+  readonly action = 'SendLocalList' as const;
 }
 
 /**
  * SetChargingProfile request. Sent by the CSMS, handled by the charge point.
  */
 export class SetChargingProfile extends Call<'SetChargingProfile', SetChargingProfileRequest> {
-  readonly action = 'SetChargingProfile';
+  readonly action = 'SetChargingProfile' as const;
 }
 
 /**
  * SignCertificate request. Sent by the charge point, handled by the CSMS.
  */
 export class SignCertificate extends Call<'SignCertificate', SignCertificateRequest> {
-  readonly action = 'SignCertificate';
+  readonly action = 'SignCertificate' as const;
 }
 
 /**
@@ -270,54 +270,54 @@ export class SignedFirmwareStatusNotification extends Call<
   'SignedFirmwareStatusNotification',
   SignedFirmwareStatusNotificationRequest
 > {
-  readonly action = 'SignedFirmwareStatusNotification';
+  readonly action = 'SignedFirmwareStatusNotification' as const;
 }
 
 /**
  * SignedUpdateFirmware request. Sent by the CSMS, handled by the charge point.
  */
 export class SignedUpdateFirmware extends Call<'SignedUpdateFirmware', SignedUpdateFirmwareRequest> {
-  readonly action = 'SignedUpdateFirmware';
+  readonly action = 'SignedUpdateFirmware' as const;
 }
 
 /**
  * StartTransaction request. Sent by the charge point, handled by the CSMS.
  */
 export class StartTransaction extends Call<'StartTransaction', StartTransactionRequest> {
-  readonly action = 'StartTransaction';
+  readonly action = 'StartTransaction' as const;
 }
 
 /**
  * StatusNotification request. Sent by the charge point, handled by the CSMS.
  */
 export class StatusNotification extends Call<'StatusNotification', StatusNotificationRequest> {
-  readonly action = 'StatusNotification';
+  readonly action = 'StatusNotification' as const;
 }
 
 /**
  * StopTransaction request. Sent by the charge point, handled by the CSMS.
  */
 export class StopTransaction extends Call<'StopTransaction', StopTransactionRequest> {
-  readonly action = 'StopTransaction';
+  readonly action = 'StopTransaction' as const;
 }
 
 /**
  * TriggerMessage request. Sent by the CSMS, handled by the charge point.
  */
 export class TriggerMessage extends Call<'TriggerMessage', TriggerMessageRequest> {
-  readonly action = 'TriggerMessage';
+  readonly action = 'TriggerMessage' as const;
 }
 
 /**
  * UnlockConnector request. Sent by the CSMS, handled by the charge point.
  */
 export class UnlockConnector extends Call<'UnlockConnector', UnlockConnectorRequest> {
-  readonly action = 'UnlockConnector';
+  readonly action = 'UnlockConnector' as const;
 }
 
 /**
  * UpdateFirmware request. Sent by the CSMS, handled by the charge point.
  */
 export class UpdateFirmware extends Call<'UpdateFirmware', UpdateFirmwareRequest> {
-  readonly action = 'UpdateFirmware';
+  readonly action = 'UpdateFirmware' as const;
 }

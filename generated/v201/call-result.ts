@@ -72,98 +72,98 @@ import type {
  * Authorize response. Sent by the charge point, handled by the CSMS.
  */
 export class Authorize extends CallResult<'Authorize', AuthorizeResponse> {
-  readonly action = 'Authorize';
+  readonly action = 'Authorize' as const;
 }
 
 /**
  * BootNotification response. Sent by the charge point, handled by the CSMS.
  */
 export class BootNotification extends CallResult<'BootNotification', BootNotificationResponse> {
-  readonly action = 'BootNotification';
+  readonly action = 'BootNotification' as const;
 }
 
 /**
  * CancelReservation response. Sent by the CSMS, handled by the charge point.
  */
 export class CancelReservation extends CallResult<'CancelReservation', CancelReservationResponse> {
-  readonly action = 'CancelReservation';
+  readonly action = 'CancelReservation' as const;
 }
 
 /**
  * CertificateSigned response. Sent by the CSMS, handled by the charge point.
  */
 export class CertificateSigned extends CallResult<'CertificateSigned', CertificateSignedResponse> {
-  readonly action = 'CertificateSigned';
+  readonly action = 'CertificateSigned' as const;
 }
 
 /**
  * ChangeAvailability response. Sent by the CSMS, handled by the charge point.
  */
 export class ChangeAvailability extends CallResult<'ChangeAvailability', ChangeAvailabilityResponse> {
-  readonly action = 'ChangeAvailability';
+  readonly action = 'ChangeAvailability' as const;
 }
 
 /**
  * ClearCache response. Sent by the CSMS, handled by the charge point.
  */
 export class ClearCache extends CallResult<'ClearCache', ClearCacheResponse> {
-  readonly action = 'ClearCache';
+  readonly action = 'ClearCache' as const;
 }
 
 /**
  * ClearChargingProfile response. Sent by the CSMS, handled by the charge point.
  */
 export class ClearChargingProfile extends CallResult<'ClearChargingProfile', ClearChargingProfileResponse> {
-  readonly action = 'ClearChargingProfile';
+  readonly action = 'ClearChargingProfile' as const;
 }
 
 /**
  * ClearDisplayMessage response. Sent by the CSMS, handled by the charge point.
  */
 export class ClearDisplayMessage extends CallResult<'ClearDisplayMessage', ClearDisplayMessageResponse> {
-  readonly action = 'ClearDisplayMessage';
+  readonly action = 'ClearDisplayMessage' as const;
 }
 
 /**
  * ClearedChargingLimit response. Sent by the charge point, handled by the CSMS.
  */
 export class ClearedChargingLimit extends CallResult<'ClearedChargingLimit', ClearedChargingLimitResponse> {
-  readonly action = 'ClearedChargingLimit';
+  readonly action = 'ClearedChargingLimit' as const;
 }
 
 /**
  * ClearVariableMonitoring response. Sent by the CSMS, handled by the charge point.
  */
 export class ClearVariableMonitoring extends CallResult<'ClearVariableMonitoring', ClearVariableMonitoringResponse> {
-  readonly action = 'ClearVariableMonitoring';
+  readonly action = 'ClearVariableMonitoring' as const;
 }
 
 /**
  * CostUpdated response. Sent by the CSMS, handled by the charge point.
  */
 export class CostUpdated extends CallResult<'CostUpdated', CostUpdatedResponse> {
-  readonly action = 'CostUpdated';
+  readonly action = 'CostUpdated' as const;
 }
 
 /**
  * CustomerInformation response. Sent by the CSMS, handled by the charge point.
  */
 export class CustomerInformation extends CallResult<'CustomerInformation', CustomerInformationResponse> {
-  readonly action = 'CustomerInformation';
+  readonly action = 'CustomerInformation' as const;
 }
 
 /**
  * DataTransfer response. Sent by either side.
  */
 export class DataTransfer extends CallResult<'DataTransfer', DataTransferResponse> {
-  readonly action = 'DataTransfer';
+  readonly action = 'DataTransfer' as const;
 }
 
 /**
  * DeleteCertificate response. Sent by the CSMS, handled by the charge point.
  */
 export class DeleteCertificate extends CallResult<'DeleteCertificate', DeleteCertificateResponse> {
-  readonly action = 'DeleteCertificate';
+  readonly action = 'DeleteCertificate' as const;
 }
 
 /**
@@ -173,49 +173,49 @@ export class FirmwareStatusNotification extends CallResult<
   'FirmwareStatusNotification',
   FirmwareStatusNotificationResponse
 > {
-  readonly action = 'FirmwareStatusNotification';
+  readonly action = 'FirmwareStatusNotification' as const;
 }
 
 /**
  * Get15118EVCertificate response. Sent by the charge point, handled by the CSMS.
  */
 export class Get15118EVCertificate extends CallResult<'Get15118EVCertificate', Get15118EVCertificateResponse> {
-  readonly action = 'Get15118EVCertificate';
+  readonly action = 'Get15118EVCertificate' as const;
 }
 
 /**
  * GetBaseReport response. Sent by the CSMS, handled by the charge point.
  */
 export class GetBaseReport extends CallResult<'GetBaseReport', GetBaseReportResponse> {
-  readonly action = 'GetBaseReport';
+  readonly action = 'GetBaseReport' as const;
 }
 
 /**
  * GetCertificateStatus response. Sent by the charge point, handled by the CSMS.
  */
 export class GetCertificateStatus extends CallResult<'GetCertificateStatus', GetCertificateStatusResponse> {
-  readonly action = 'GetCertificateStatus';
+  readonly action = 'GetCertificateStatus' as const;
 }
 
 /**
  * GetChargingProfiles response. Sent by the CSMS, handled by the charge point.
  */
 export class GetChargingProfiles extends CallResult<'GetChargingProfiles', GetChargingProfilesResponse> {
-  readonly action = 'GetChargingProfiles';
+  readonly action = 'GetChargingProfiles' as const;
 }
 
 /**
  * GetCompositeSchedule response. Sent by the CSMS, handled by the charge point.
  */
 export class GetCompositeSchedule extends CallResult<'GetCompositeSchedule', GetCompositeScheduleResponse> {
-  readonly action = 'GetCompositeSchedule';
+  readonly action = 'GetCompositeSchedule' as const;
 }
 
 /**
  * GetDisplayMessages response. Sent by the CSMS, handled by the charge point.
  */
 export class GetDisplayMessages extends CallResult<'GetDisplayMessages', GetDisplayMessagesResponse> {
-  readonly action = 'GetDisplayMessages';
+  readonly action = 'GetDisplayMessages' as const;
 }
 
 /**
@@ -225,84 +225,84 @@ export class GetInstalledCertificateIds extends CallResult<
   'GetInstalledCertificateIds',
   GetInstalledCertificateIdsResponse
 > {
-  readonly action = 'GetInstalledCertificateIds';
+  readonly action = 'GetInstalledCertificateIds' as const;
 }
 
 /**
  * GetLocalListVersion response. Sent by the CSMS, handled by the charge point.
  */
 export class GetLocalListVersion extends CallResult<'GetLocalListVersion', GetLocalListVersionResponse> {
-  readonly action = 'GetLocalListVersion';
+  readonly action = 'GetLocalListVersion' as const;
 }
 
 /**
  * GetLog response. Sent by the CSMS, handled by the charge point.
  */
 export class GetLog extends CallResult<'GetLog', GetLogResponse> {
-  readonly action = 'GetLog';
+  readonly action = 'GetLog' as const;
 }
 
 /**
  * GetMonitoringReport response. Sent by the CSMS, handled by the charge point.
  */
 export class GetMonitoringReport extends CallResult<'GetMonitoringReport', GetMonitoringReportResponse> {
-  readonly action = 'GetMonitoringReport';
+  readonly action = 'GetMonitoringReport' as const;
 }
 
 /**
  * GetReport response. Sent by the CSMS, handled by the charge point.
  */
 export class GetReport extends CallResult<'GetReport', GetReportResponse> {
-  readonly action = 'GetReport';
+  readonly action = 'GetReport' as const;
 }
 
 /**
  * GetTransactionStatus response. Sent by the CSMS, handled by the charge point.
  */
 export class GetTransactionStatus extends CallResult<'GetTransactionStatus', GetTransactionStatusResponse> {
-  readonly action = 'GetTransactionStatus';
+  readonly action = 'GetTransactionStatus' as const;
 }
 
 /**
  * GetVariables response. Sent by the CSMS, handled by the charge point.
  */
 export class GetVariables extends CallResult<'GetVariables', GetVariablesResponse> {
-  readonly action = 'GetVariables';
+  readonly action = 'GetVariables' as const;
 }
 
 /**
  * Heartbeat response. Sent by the charge point, handled by the CSMS.
  */
 export class Heartbeat extends CallResult<'Heartbeat', HeartbeatResponse> {
-  readonly action = 'Heartbeat';
+  readonly action = 'Heartbeat' as const;
 }
 
 /**
  * InstallCertificate response. Sent by the CSMS, handled by the charge point.
  */
 export class InstallCertificate extends CallResult<'InstallCertificate', InstallCertificateResponse> {
-  readonly action = 'InstallCertificate';
+  readonly action = 'InstallCertificate' as const;
 }
 
 /**
  * LogStatusNotification response. Sent by the charge point, handled by the CSMS.
  */
 export class LogStatusNotification extends CallResult<'LogStatusNotification', LogStatusNotificationResponse> {
-  readonly action = 'LogStatusNotification';
+  readonly action = 'LogStatusNotification' as const;
 }
 
 /**
  * MeterValues response. Sent by the charge point, handled by the CSMS.
  */
 export class MeterValues extends CallResult<'MeterValues', MeterValuesResponse> {
-  readonly action = 'MeterValues';
+  readonly action = 'MeterValues' as const;
 }
 
 /**
  * NotifyChargingLimit response. Sent by the charge point, handled by the CSMS.
  */
 export class NotifyChargingLimit extends CallResult<'NotifyChargingLimit', NotifyChargingLimitResponse> {
-  readonly action = 'NotifyChargingLimit';
+  readonly action = 'NotifyChargingLimit' as const;
 }
 
 /**
@@ -312,56 +312,56 @@ export class NotifyCustomerInformation extends CallResult<
   'NotifyCustomerInformation',
   NotifyCustomerInformationResponse
 > {
-  readonly action = 'NotifyCustomerInformation';
+  readonly action = 'NotifyCustomerInformation' as const;
 }
 
 /**
  * NotifyDisplayMessages response. Sent by the charge point, handled by the CSMS.
  */
 export class NotifyDisplayMessages extends CallResult<'NotifyDisplayMessages', NotifyDisplayMessagesResponse> {
-  readonly action = 'NotifyDisplayMessages';
+  readonly action = 'NotifyDisplayMessages' as const;
 }
 
 /**
  * NotifyEVChargingNeeds response. Sent by the charge point, handled by the CSMS.
  */
 export class NotifyEVChargingNeeds extends CallResult<'NotifyEVChargingNeeds', NotifyEVChargingNeedsResponse> {
-  readonly action = 'NotifyEVChargingNeeds';
+  readonly action = 'NotifyEVChargingNeeds' as const;
 }
 
 /**
  * NotifyEVChargingSchedule response. Sent by the charge point, handled by the CSMS.
  */
 export class NotifyEVChargingSchedule extends CallResult<'NotifyEVChargingSchedule', NotifyEVChargingScheduleResponse> {
-  readonly action = 'NotifyEVChargingSchedule';
+  readonly action = 'NotifyEVChargingSchedule' as const;
 }
 
 /**
  * NotifyEvent response. Sent by the charge point, handled by the CSMS.
  */
 export class NotifyEvent extends CallResult<'NotifyEvent', NotifyEventResponse> {
-  readonly action = 'NotifyEvent';
+  readonly action = 'NotifyEvent' as const;
 }
 
 /**
  * NotifyMonitoringReport response. Sent by the charge point, handled by the CSMS.
  */
 export class NotifyMonitoringReport extends CallResult<'NotifyMonitoringReport', NotifyMonitoringReportResponse> {
-  readonly action = 'NotifyMonitoringReport';
+  readonly action = 'NotifyMonitoringReport' as const;
 }
 
 /**
  * NotifyReport response. Sent by the charge point, handled by the CSMS.
  */
 export class NotifyReport extends CallResult<'NotifyReport', NotifyReportResponse> {
-  readonly action = 'NotifyReport';
+  readonly action = 'NotifyReport' as const;
 }
 
 /**
  * PublishFirmware response. Sent by the CSMS, handled by the charge point.
  */
 export class PublishFirmware extends CallResult<'PublishFirmware', PublishFirmwareResponse> {
-  readonly action = 'PublishFirmware';
+  readonly action = 'PublishFirmware' as const;
 }
 
 /**
@@ -371,49 +371,49 @@ export class PublishFirmwareStatusNotification extends CallResult<
   'PublishFirmwareStatusNotification',
   PublishFirmwareStatusNotificationResponse
 > {
-  readonly action = 'PublishFirmwareStatusNotification';
+  readonly action = 'PublishFirmwareStatusNotification' as const;
 }
 
 /**
  * ReportChargingProfiles response. Sent by the charge point, handled by the CSMS.
  */
 export class ReportChargingProfiles extends CallResult<'ReportChargingProfiles', ReportChargingProfilesResponse> {
-  readonly action = 'ReportChargingProfiles';
+  readonly action = 'ReportChargingProfiles' as const;
 }
 
 /**
  * RequestStartTransaction response. Sent by the CSMS, handled by the charge point.
  */
 export class RequestStartTransaction extends CallResult<'RequestStartTransaction', RequestStartTransactionResponse> {
-  readonly action = 'RequestStartTransaction';
+  readonly action = 'RequestStartTransaction' as const;
 }
 
 /**
  * RequestStopTransaction response. Sent by the CSMS, handled by the charge point.
  */
 export class RequestStopTransaction extends CallResult<'RequestStopTransaction', RequestStopTransactionResponse> {
-  readonly action = 'RequestStopTransaction';
+  readonly action = 'RequestStopTransaction' as const;
 }
 
 /**
  * ReservationStatusUpdate response. Sent by the charge point, handled by the CSMS.
  */
 export class ReservationStatusUpdate extends CallResult<'ReservationStatusUpdate', ReservationStatusUpdateResponse> {
-  readonly action = 'ReservationStatusUpdate';
+  readonly action = 'ReservationStatusUpdate' as const;
 }
 
 /**
  * ReserveNow response. Sent by the CSMS, handled by the charge point.
  */
 export class ReserveNow extends CallResult<'ReserveNow', ReserveNowResponse> {
-  readonly action = 'ReserveNow';
+  readonly action = 'ReserveNow' as const;
 }
 
 /**
  * Reset response. Sent by the CSMS, handled by the charge point.
  */
 export class Reset extends CallResult<'Reset', ResetResponse> {
-  readonly action = 'Reset';
+  readonly action = 'Reset' as const;
 }
 
 /**
@@ -423,110 +423,110 @@ export class SecurityEventNotification extends CallResult<
   'SecurityEventNotification',
   SecurityEventNotificationResponse
 > {
-  readonly action = 'SecurityEventNotification';
+  readonly action = 'SecurityEventNotification' as const;
 }
 
 /**
  * SendLocalList response. Sent by the CSMS, handled by the charge point.
  */
 export class SendLocalList extends CallResult<'SendLocalList', SendLocalListResponse> {
-  readonly action = 'SendLocalList';
+  readonly action = 'SendLocalList' as const;
 }
 
 /**
  * SetChargingProfile response. Sent by the CSMS, handled by the charge point.
  */
 export class SetChargingProfile extends CallResult<'SetChargingProfile', SetChargingProfileResponse> {
-  readonly action = 'SetChargingProfile';
+  readonly action = 'SetChargingProfile' as const;
 }
 
 /**
  * SetDisplayMessage response. Sent by the CSMS, handled by the charge point.
  */
 export class SetDisplayMessage extends CallResult<'SetDisplayMessage', SetDisplayMessageResponse> {
-  readonly action = 'SetDisplayMessage';
+  readonly action = 'SetDisplayMessage' as const;
 }
 
 /**
  * SetMonitoringBase response. Sent by the CSMS, handled by the charge point.
  */
 export class SetMonitoringBase extends CallResult<'SetMonitoringBase', SetMonitoringBaseResponse> {
-  readonly action = 'SetMonitoringBase';
+  readonly action = 'SetMonitoringBase' as const;
 }
 
 /**
  * SetMonitoringLevel response. Sent by the CSMS, handled by the charge point.
  */
 export class SetMonitoringLevel extends CallResult<'SetMonitoringLevel', SetMonitoringLevelResponse> {
-  readonly action = 'SetMonitoringLevel';
+  readonly action = 'SetMonitoringLevel' as const;
 }
 
 /**
  * SetNetworkProfile response. Sent by the CSMS, handled by the charge point.
  */
 export class SetNetworkProfile extends CallResult<'SetNetworkProfile', SetNetworkProfileResponse> {
-  readonly action = 'SetNetworkProfile';
+  readonly action = 'SetNetworkProfile' as const;
 }
 
 /**
  * SetVariableMonitoring response. Sent by the CSMS, handled by the charge point.
  */
 export class SetVariableMonitoring extends CallResult<'SetVariableMonitoring', SetVariableMonitoringResponse> {
-  readonly action = 'SetVariableMonitoring';
+  readonly action = 'SetVariableMonitoring' as const;
 }
 
 /**
  * SetVariables response. Sent by the CSMS, handled by the charge point.
  */
 export class SetVariables extends CallResult<'SetVariables', SetVariablesResponse> {
-  readonly action = 'SetVariables';
+  readonly action = 'SetVariables' as const;
 }
 
 /**
  * SignCertificate response. Sent by the charge point, handled by the CSMS.
  */
 export class SignCertificate extends CallResult<'SignCertificate', SignCertificateResponse> {
-  readonly action = 'SignCertificate';
+  readonly action = 'SignCertificate' as const;
 }
 
 /**
  * StatusNotification response. Sent by the charge point, handled by the CSMS.
  */
 export class StatusNotification extends CallResult<'StatusNotification', StatusNotificationResponse> {
-  readonly action = 'StatusNotification';
+  readonly action = 'StatusNotification' as const;
 }
 
 /**
  * TransactionEvent response. Sent by the charge point, handled by the CSMS.
  */
 export class TransactionEvent extends CallResult<'TransactionEvent', TransactionEventResponse> {
-  readonly action = 'TransactionEvent';
+  readonly action = 'TransactionEvent' as const;
 }
 
 /**
  * TriggerMessage response. Sent by the CSMS, handled by the charge point.
  */
 export class TriggerMessage extends CallResult<'TriggerMessage', TriggerMessageResponse> {
-  readonly action = 'TriggerMessage';
+  readonly action = 'TriggerMessage' as const;
 }
 
 /**
  * UnlockConnector response. Sent by the CSMS, handled by the charge point.
  */
 export class UnlockConnector extends CallResult<'UnlockConnector', UnlockConnectorResponse> {
-  readonly action = 'UnlockConnector';
+  readonly action = 'UnlockConnector' as const;
 }
 
 /**
  * UnpublishFirmware response. Sent by the CSMS, handled by the charge point.
  */
 export class UnpublishFirmware extends CallResult<'UnpublishFirmware', UnpublishFirmwareResponse> {
-  readonly action = 'UnpublishFirmware';
+  readonly action = 'UnpublishFirmware' as const;
 }
 
 /**
  * UpdateFirmware response. Sent by the CSMS, handled by the charge point.
  */
 export class UpdateFirmware extends CallResult<'UpdateFirmware', UpdateFirmwareResponse> {
-  readonly action = 'UpdateFirmware';
+  readonly action = 'UpdateFirmware' as const;
 }

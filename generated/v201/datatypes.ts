@@ -246,7 +246,7 @@ export interface ChargingProfileCriterionType {
    */
   stackLevel?: number;
   /**
-   * List of all the chargingProfileIds requested. Any ChargingProfile that matches one of these profiles will be reported. If omitted, the Charging Station SHALL not filter on chargingProfileId. This field SHALL NOT contain more ids than set in &lt;&lt;configkey-charging-profile-entries,ChargingProfileEntries.maxLimit&gt;&gt;
+   * List of all the chargingProfileIds requested. Any ChargingProfile that matches one of these profiles will be reported. If omitted, the Charging Station SHALL not filter on chargingProfileId. This field SHALL NOT contain more ids than set in ChargingProfileEntries.maxLimit
    *
    *
    *
@@ -679,7 +679,7 @@ export interface EventDataType {
   /**
    * Actual value (_attributeType_ Actual) of the variable.
    *
-   * The Configuration Variable &lt;&lt;configkey-reporting-value-size,ReportingValueSize&gt;&gt; can be used to limit GetVariableResult.attributeValue, VariableAttribute.value and EventData.actualValue. The max size of these values will always remain equal.
+   * The Configuration Variable ReportingValueSize can be used to limit GetVariableResult.attributeValue, VariableAttribute.value and EventData.actualValue. The max size of these values will always remain equal.
    *
    *
    */
@@ -726,7 +726,7 @@ export interface EVSEType {
   /**
    * Identified_ Object. MRID. Numeric_ Identifier
    * urn:x-enexis:ecdm:uid:1:569198
-   * EVSE Identifier. This contains a number (&gt; 0) designating an EVSE of the Charging Station.
+   * EVSE Identifier. This contains a number (> 0) designating an EVSE of the Charging Station.
    *
    */
   id: number;
@@ -804,7 +804,7 @@ export interface GetVariableResultType {
   /**
    * Value of requested attribute type of component-variable. This field can only be empty when the given status is NOT accepted.
    *
-   * The Configuration Variable &lt;&lt;configkey-reporting-value-size,ReportingValueSize&gt;&gt; can be used to limit GetVariableResult.attributeValue, VariableAttribute.value and EventData.actualValue. The max size of these values will always remain equal.
+   * The Configuration Variable ReportingValueSize can be used to limit GetVariableResult.attributeValue, VariableAttribute.value and EventData.actualValue. The max size of these values will always remain equal.
    *
    *
    */
@@ -831,14 +831,14 @@ export interface IdTokenInfoType {
    */
   cacheExpiryDateTime?: string;
   /**
-   * Priority from a business point of view. Default priority is 0, The range is from -9 to 9. Higher values indicate a higher priority. The chargingPriority in &lt;&lt;transactioneventresponse,TransactionEventResponse&gt;&gt; overrules this one.
+   * Priority from a business point of view. Default priority is 0, The range is from -9 to 9. Higher values indicate a higher priority. The chargingPriority in TransactionEventResponse overrules this one.
    *
    */
   chargingPriority?: number;
   /**
    * ID_ Token. Language1. Language_ Code
    * urn:x-oca:ocpp:uid:1:569374
-   * Preferred user interface language of identifier user. Contains a language code as defined in &lt;&lt;ref-RFC5646,[RFC5646]&gt;&gt;.
+   * Preferred user interface language of identifier user. Contains a language code as defined in [RFC5646].
    *
    *
    */
@@ -855,7 +855,7 @@ export interface IdTokenInfoType {
   /**
    * ID_ Token. Language2. Language_ Code
    * urn:x-oca:ocpp:uid:1:569375
-   * Second preferred user interface language of identifier user. Don’t use when language1 is omitted, has to be different from language1. Contains a language code as defined in &lt;&lt;ref-RFC5646,[RFC5646]&gt;&gt;.
+   * Second preferred user interface language of identifier user. Don’t use when language1 is omitted, has to be different from language1. Contains a language code as defined in [RFC5646].
    *
    */
   language2?: string;
@@ -924,7 +924,7 @@ export interface MessageContentType {
   /**
    * Message_ Content. Language. Language_ Code
    * urn:x-enexis:ecdm:uid:1:570849
-   * Message language identifier. Contains a language code as defined in &lt;&lt;ref-RFC5646,[RFC5646]&gt;&gt;.
+   * Message language identifier. Contains a language code as defined in [RFC5646].
    *
    */
   language?: string;
@@ -1164,7 +1164,7 @@ export interface SalesTariffEntryType {
 /**
  * Sales_ Tariff
  * urn:x-oca:ocpp:uid:2:233272
- * NOTE: This dataType is based on dataTypes from &lt;&lt;ref-ISOIEC15118-2,ISO 15118-2&gt;&gt;.
+ * NOTE: This dataType is based on dataTypes from ISO 15118-2.
  *
  */
 export interface SalesTariffType {
@@ -1333,7 +1333,7 @@ export interface SetVariableDataType {
   /**
    * Value to be assigned to attribute of variable.
    *
-   * The Configuration Variable &lt;&lt;configkey-configuration-value-size,ConfigurationValueSize&gt;&gt; can be used to limit SetVariableData.attributeValue and VariableCharacteristics.valueList. The max size of these values will always remain equal.
+   * The Configuration Variable ConfigurationValueSize can be used to limit SetVariableData.attributeValue and VariableCharacteristics.valueList. The max size of these values will always remain equal.
    *
    */
   attributeValue: string;
@@ -1418,7 +1418,7 @@ export interface TransactionType {
   timeSpentCharging?: number;
   stoppedReason?: ReasonEnumType;
   /**
-   * The ID given to remote start request (&lt;&lt;requeststarttransactionrequest, RequestStartTransactionRequest&gt;&gt;. This enables to CSMS to match the started transaction to the given start request.
+   * The ID given to remote start request (RequestStartTransactionRequest. This enables to CSMS to match the started transaction to the given start request.
    *
    */
   remoteStartId?: number;
@@ -1454,7 +1454,7 @@ export interface VariableAttributeType {
   /**
    * Value of the attribute. May only be omitted when mutability is set to 'WriteOnly'.
    *
-   * The Configuration Variable &lt;&lt;configkey-reporting-value-size,ReportingValueSize&gt;&gt; can be used to limit GetVariableResult.attributeValue, VariableAttribute.value and EventData.actualValue. The max size of these values will always remain equal.
+   * The Configuration Variable ReportingValueSize can be used to limit GetVariableResult.attributeValue, VariableAttribute.value and EventData.actualValue. The max size of these values will always remain equal.
    *
    */
   value?: string;
@@ -1504,7 +1504,7 @@ export interface VariableCharacteristicsType {
    *
    * This is a comma separated list.
    *
-   * The Configuration Variable &lt;&lt;configkey-configuration-value-size,ConfigurationValueSize&gt;&gt; can be used to limit SetVariableData.attributeValue and VariableCharacteristics.valueList. The max size of these values will always remain equal.
+   * The Configuration Variable ConfigurationValueSize can be used to limit SetVariableData.attributeValue and VariableCharacteristics.valueList. The max size of these values will always remain equal.
    *
    *
    */

@@ -99,301 +99,301 @@ import type {
  * AdjustPeriodicEventStream request. Sent by the CSMS, handled by the charge point.
  */
 export class AdjustPeriodicEventStream extends Call<'AdjustPeriodicEventStream', AdjustPeriodicEventStreamRequest> {
-  readonly action = 'AdjustPeriodicEventStream';
+  readonly action = 'AdjustPeriodicEventStream' as const;
 }
 
 /**
  * AFRRSignal request. Sent by the CSMS, handled by the charge point.
  */
 export class AFRRSignal extends Call<'AFRRSignal', AFRRSignalRequest> {
-  readonly action = 'AFRRSignal';
+  readonly action = 'AFRRSignal' as const;
 }
 
 /**
  * Authorize request. Sent by the charge point, handled by the CSMS.
  */
 export class Authorize extends Call<'Authorize', AuthorizeRequest> {
-  readonly action = 'Authorize';
+  readonly action = 'Authorize' as const;
 }
 
 /**
  * BatterySwap request. Sent by the charge point, handled by the CSMS.
  */
 export class BatterySwap extends Call<'BatterySwap', BatterySwapRequest> {
-  readonly action = 'BatterySwap';
+  readonly action = 'BatterySwap' as const;
 }
 
 /**
  * BootNotification request. Sent by the charge point, handled by the CSMS.
  */
 export class BootNotification extends Call<'BootNotification', BootNotificationRequest> {
-  readonly action = 'BootNotification';
+  readonly action = 'BootNotification' as const;
 }
 
 /**
  * CancelReservation request. Sent by the CSMS, handled by the charge point.
  */
 export class CancelReservation extends Call<'CancelReservation', CancelReservationRequest> {
-  readonly action = 'CancelReservation';
+  readonly action = 'CancelReservation' as const;
 }
 
 /**
  * CertificateSigned request. Sent by the CSMS, handled by the charge point.
  */
 export class CertificateSigned extends Call<'CertificateSigned', CertificateSignedRequest> {
-  readonly action = 'CertificateSigned';
+  readonly action = 'CertificateSigned' as const;
 }
 
 /**
  * ChangeAvailability request. Sent by the CSMS, handled by the charge point.
  */
 export class ChangeAvailability extends Call<'ChangeAvailability', ChangeAvailabilityRequest> {
-  readonly action = 'ChangeAvailability';
+  readonly action = 'ChangeAvailability' as const;
 }
 
 /**
  * ChangeTransactionTariff request. Sent by the CSMS, handled by the charge point.
  */
 export class ChangeTransactionTariff extends Call<'ChangeTransactionTariff', ChangeTransactionTariffRequest> {
-  readonly action = 'ChangeTransactionTariff';
+  readonly action = 'ChangeTransactionTariff' as const;
 }
 
 /**
  * ClearCache request. Sent by the CSMS, handled by the charge point.
  */
 export class ClearCache extends Call<'ClearCache', ClearCacheRequest> {
-  readonly action = 'ClearCache';
+  readonly action = 'ClearCache' as const;
 }
 
 /**
  * ClearChargingProfile request. Sent by the CSMS, handled by the charge point.
  */
 export class ClearChargingProfile extends Call<'ClearChargingProfile', ClearChargingProfileRequest> {
-  readonly action = 'ClearChargingProfile';
+  readonly action = 'ClearChargingProfile' as const;
 }
 
 /**
  * ClearDERControl request. Sent by the CSMS, handled by the charge point.
  */
 export class ClearDERControl extends Call<'ClearDERControl', ClearDERControlRequest> {
-  readonly action = 'ClearDERControl';
+  readonly action = 'ClearDERControl' as const;
 }
 
 /**
  * ClearDisplayMessage request. Sent by the CSMS, handled by the charge point.
  */
 export class ClearDisplayMessage extends Call<'ClearDisplayMessage', ClearDisplayMessageRequest> {
-  readonly action = 'ClearDisplayMessage';
+  readonly action = 'ClearDisplayMessage' as const;
 }
 
 /**
  * ClearedChargingLimit request. Sent by the charge point, handled by the CSMS.
  */
 export class ClearedChargingLimit extends Call<'ClearedChargingLimit', ClearedChargingLimitRequest> {
-  readonly action = 'ClearedChargingLimit';
+  readonly action = 'ClearedChargingLimit' as const;
 }
 
 /**
  * ClearTariffs request. Sent by the CSMS, handled by the charge point.
  */
 export class ClearTariffs extends Call<'ClearTariffs', ClearTariffsRequest> {
-  readonly action = 'ClearTariffs';
+  readonly action = 'ClearTariffs' as const;
 }
 
 /**
  * ClearVariableMonitoring request. Sent by the CSMS, handled by the charge point.
  */
 export class ClearVariableMonitoring extends Call<'ClearVariableMonitoring', ClearVariableMonitoringRequest> {
-  readonly action = 'ClearVariableMonitoring';
+  readonly action = 'ClearVariableMonitoring' as const;
 }
 
 /**
  * ClosePeriodicEventStream request. Sent by the charge point, handled by the CSMS.
  */
 export class ClosePeriodicEventStream extends Call<'ClosePeriodicEventStream', ClosePeriodicEventStreamRequest> {
-  readonly action = 'ClosePeriodicEventStream';
+  readonly action = 'ClosePeriodicEventStream' as const;
 }
 
 /**
  * CostUpdated request. Sent by the CSMS, handled by the charge point.
  */
 export class CostUpdated extends Call<'CostUpdated', CostUpdatedRequest> {
-  readonly action = 'CostUpdated';
+  readonly action = 'CostUpdated' as const;
 }
 
 /**
  * CustomerInformation request. Sent by the CSMS, handled by the charge point.
  */
 export class CustomerInformation extends Call<'CustomerInformation', CustomerInformationRequest> {
-  readonly action = 'CustomerInformation';
+  readonly action = 'CustomerInformation' as const;
 }
 
 /**
  * DataTransfer request. Sent by either side.
  */
 export class DataTransfer extends Call<'DataTransfer', DataTransferRequest> {
-  readonly action = 'DataTransfer';
+  readonly action = 'DataTransfer' as const;
 }
 
 /**
  * DeleteCertificate request. Sent by the CSMS, handled by the charge point.
  */
 export class DeleteCertificate extends Call<'DeleteCertificate', DeleteCertificateRequest> {
-  readonly action = 'DeleteCertificate';
+  readonly action = 'DeleteCertificate' as const;
 }
 
 /**
  * FirmwareStatusNotification request. Sent by the charge point, handled by the CSMS.
  */
 export class FirmwareStatusNotification extends Call<'FirmwareStatusNotification', FirmwareStatusNotificationRequest> {
-  readonly action = 'FirmwareStatusNotification';
+  readonly action = 'FirmwareStatusNotification' as const;
 }
 
 /**
  * Get15118EVCertificate request. Sent by the charge point, handled by the CSMS.
  */
 export class Get15118EVCertificate extends Call<'Get15118EVCertificate', Get15118EVCertificateRequest> {
-  readonly action = 'Get15118EVCertificate';
+  readonly action = 'Get15118EVCertificate' as const;
 }
 
 /**
  * GetBaseReport request. Sent by the CSMS, handled by the charge point.
  */
 export class GetBaseReport extends Call<'GetBaseReport', GetBaseReportRequest> {
-  readonly action = 'GetBaseReport';
+  readonly action = 'GetBaseReport' as const;
 }
 
 /**
  * GetCertificateChainStatus request. Sent by the charge point, handled by the CSMS.
  */
 export class GetCertificateChainStatus extends Call<'GetCertificateChainStatus', GetCertificateChainStatusRequest> {
-  readonly action = 'GetCertificateChainStatus';
+  readonly action = 'GetCertificateChainStatus' as const;
 }
 
 /**
  * GetCertificateStatus request. Sent by the charge point, handled by the CSMS.
  */
 export class GetCertificateStatus extends Call<'GetCertificateStatus', GetCertificateStatusRequest> {
-  readonly action = 'GetCertificateStatus';
+  readonly action = 'GetCertificateStatus' as const;
 }
 
 /**
  * GetChargingProfiles request. Sent by the CSMS, handled by the charge point.
  */
 export class GetChargingProfiles extends Call<'GetChargingProfiles', GetChargingProfilesRequest> {
-  readonly action = 'GetChargingProfiles';
+  readonly action = 'GetChargingProfiles' as const;
 }
 
 /**
  * GetCompositeSchedule request. Sent by the CSMS, handled by the charge point.
  */
 export class GetCompositeSchedule extends Call<'GetCompositeSchedule', GetCompositeScheduleRequest> {
-  readonly action = 'GetCompositeSchedule';
+  readonly action = 'GetCompositeSchedule' as const;
 }
 
 /**
  * GetDERControl request. Sent by the CSMS, handled by the charge point.
  */
 export class GetDERControl extends Call<'GetDERControl', GetDERControlRequest> {
-  readonly action = 'GetDERControl';
+  readonly action = 'GetDERControl' as const;
 }
 
 /**
  * GetDisplayMessages request. Sent by the CSMS, handled by the charge point.
  */
 export class GetDisplayMessages extends Call<'GetDisplayMessages', GetDisplayMessagesRequest> {
-  readonly action = 'GetDisplayMessages';
+  readonly action = 'GetDisplayMessages' as const;
 }
 
 /**
  * GetInstalledCertificateIds request. Sent by the CSMS, handled by the charge point.
  */
 export class GetInstalledCertificateIds extends Call<'GetInstalledCertificateIds', GetInstalledCertificateIdsRequest> {
-  readonly action = 'GetInstalledCertificateIds';
+  readonly action = 'GetInstalledCertificateIds' as const;
 }
 
 /**
  * GetLocalListVersion request. Sent by the CSMS, handled by the charge point.
  */
 export class GetLocalListVersion extends Call<'GetLocalListVersion', GetLocalListVersionRequest> {
-  readonly action = 'GetLocalListVersion';
+  readonly action = 'GetLocalListVersion' as const;
 }
 
 /**
  * GetLog request. Sent by the CSMS, handled by the charge point.
  */
 export class GetLog extends Call<'GetLog', GetLogRequest> {
-  readonly action = 'GetLog';
+  readonly action = 'GetLog' as const;
 }
 
 /**
  * GetMonitoringReport request. Sent by the CSMS, handled by the charge point.
  */
 export class GetMonitoringReport extends Call<'GetMonitoringReport', GetMonitoringReportRequest> {
-  readonly action = 'GetMonitoringReport';
+  readonly action = 'GetMonitoringReport' as const;
 }
 
 /**
  * GetPeriodicEventStream request. Sent by the CSMS, handled by the charge point.
  */
 export class GetPeriodicEventStream extends Call<'GetPeriodicEventStream', GetPeriodicEventStreamRequest> {
-  readonly action = 'GetPeriodicEventStream';
+  readonly action = 'GetPeriodicEventStream' as const;
 }
 
 /**
  * GetReport request. Sent by the CSMS, handled by the charge point.
  */
 export class GetReport extends Call<'GetReport', GetReportRequest> {
-  readonly action = 'GetReport';
+  readonly action = 'GetReport' as const;
 }
 
 /**
  * GetTariffs request. Sent by the CSMS, handled by the charge point.
  */
 export class GetTariffs extends Call<'GetTariffs', GetTariffsRequest> {
-  readonly action = 'GetTariffs';
+  readonly action = 'GetTariffs' as const;
 }
 
 /**
  * GetTransactionStatus request. Sent by the CSMS, handled by the charge point.
  */
 export class GetTransactionStatus extends Call<'GetTransactionStatus', GetTransactionStatusRequest> {
-  readonly action = 'GetTransactionStatus';
+  readonly action = 'GetTransactionStatus' as const;
 }
 
 /**
  * GetVariables request. Sent by the CSMS, handled by the charge point.
  */
 export class GetVariables extends Call<'GetVariables', GetVariablesRequest> {
-  readonly action = 'GetVariables';
+  readonly action = 'GetVariables' as const;
 }
 
 /**
  * Heartbeat request. Sent by the charge point, handled by the CSMS.
  */
 export class Heartbeat extends Call<'Heartbeat', HeartbeatRequest> {
-  readonly action = 'Heartbeat';
+  readonly action = 'Heartbeat' as const;
 }
 
 /**
  * InstallCertificate request. Sent by the CSMS, handled by the charge point.
  */
 export class InstallCertificate extends Call<'InstallCertificate', InstallCertificateRequest> {
-  readonly action = 'InstallCertificate';
+  readonly action = 'InstallCertificate' as const;
 }
 
 /**
  * LogStatusNotification request. Sent by the charge point, handled by the CSMS.
  */
 export class LogStatusNotification extends Call<'LogStatusNotification', LogStatusNotificationRequest> {
-  readonly action = 'LogStatusNotification';
+  readonly action = 'LogStatusNotification' as const;
 }
 
 /**
  * MeterValues request. Sent by the charge point, handled by the CSMS.
  */
 export class MeterValues extends Call<'MeterValues', MeterValuesRequest> {
-  readonly action = 'MeterValues';
+  readonly action = 'MeterValues' as const;
 }
 
 /**
@@ -403,119 +403,119 @@ export class NotifyAllowedEnergyTransfer extends Call<
   'NotifyAllowedEnergyTransfer',
   NotifyAllowedEnergyTransferRequest
 > {
-  readonly action = 'NotifyAllowedEnergyTransfer';
+  readonly action = 'NotifyAllowedEnergyTransfer' as const;
 }
 
 /**
  * NotifyChargingLimit request. Sent by the charge point, handled by the CSMS.
  */
 export class NotifyChargingLimit extends Call<'NotifyChargingLimit', NotifyChargingLimitRequest> {
-  readonly action = 'NotifyChargingLimit';
+  readonly action = 'NotifyChargingLimit' as const;
 }
 
 /**
  * NotifyCustomerInformation request. Sent by the charge point, handled by the CSMS.
  */
 export class NotifyCustomerInformation extends Call<'NotifyCustomerInformation', NotifyCustomerInformationRequest> {
-  readonly action = 'NotifyCustomerInformation';
+  readonly action = 'NotifyCustomerInformation' as const;
 }
 
 /**
  * NotifyDERAlarm request. Sent by the charge point, handled by the CSMS.
  */
 export class NotifyDERAlarm extends Call<'NotifyDERAlarm', NotifyDERAlarmRequest> {
-  readonly action = 'NotifyDERAlarm';
+  readonly action = 'NotifyDERAlarm' as const;
 }
 
 /**
  * NotifyDERStartStop request. Sent by the charge point, handled by the CSMS.
  */
 export class NotifyDERStartStop extends Call<'NotifyDERStartStop', NotifyDERStartStopRequest> {
-  readonly action = 'NotifyDERStartStop';
+  readonly action = 'NotifyDERStartStop' as const;
 }
 
 /**
  * NotifyDisplayMessages request. Sent by the charge point, handled by the CSMS.
  */
 export class NotifyDisplayMessages extends Call<'NotifyDisplayMessages', NotifyDisplayMessagesRequest> {
-  readonly action = 'NotifyDisplayMessages';
+  readonly action = 'NotifyDisplayMessages' as const;
 }
 
 /**
  * NotifyEVChargingNeeds request. Sent by the charge point, handled by the CSMS.
  */
 export class NotifyEVChargingNeeds extends Call<'NotifyEVChargingNeeds', NotifyEVChargingNeedsRequest> {
-  readonly action = 'NotifyEVChargingNeeds';
+  readonly action = 'NotifyEVChargingNeeds' as const;
 }
 
 /**
  * NotifyEVChargingSchedule request. Sent by the charge point, handled by the CSMS.
  */
 export class NotifyEVChargingSchedule extends Call<'NotifyEVChargingSchedule', NotifyEVChargingScheduleRequest> {
-  readonly action = 'NotifyEVChargingSchedule';
+  readonly action = 'NotifyEVChargingSchedule' as const;
 }
 
 /**
  * NotifyEvent request. Sent by the charge point, handled by the CSMS.
  */
 export class NotifyEvent extends Call<'NotifyEvent', NotifyEventRequest> {
-  readonly action = 'NotifyEvent';
+  readonly action = 'NotifyEvent' as const;
 }
 
 /**
  * NotifyMonitoringReport request. Sent by the charge point, handled by the CSMS.
  */
 export class NotifyMonitoringReport extends Call<'NotifyMonitoringReport', NotifyMonitoringReportRequest> {
-  readonly action = 'NotifyMonitoringReport';
+  readonly action = 'NotifyMonitoringReport' as const;
 }
 
 /**
  * NotifyPeriodicEventStream request. A SEND message from the charge point: never answered.
  */
 export class NotifyPeriodicEventStream extends Call<'NotifyPeriodicEventStream', NotifyPeriodicEventStreamRequest> {
-  readonly action = 'NotifyPeriodicEventStream';
+  readonly action = 'NotifyPeriodicEventStream' as const;
 }
 
 /**
  * NotifyPriorityCharging request. Sent by the charge point, handled by the CSMS.
  */
 export class NotifyPriorityCharging extends Call<'NotifyPriorityCharging', NotifyPriorityChargingRequest> {
-  readonly action = 'NotifyPriorityCharging';
+  readonly action = 'NotifyPriorityCharging' as const;
 }
 
 /**
  * NotifyReport request. Sent by the charge point, handled by the CSMS.
  */
 export class NotifyReport extends Call<'NotifyReport', NotifyReportRequest> {
-  readonly action = 'NotifyReport';
+  readonly action = 'NotifyReport' as const;
 }
 
 /**
  * NotifySettlement request. Sent by the charge point, handled by the CSMS.
  */
 export class NotifySettlement extends Call<'NotifySettlement', NotifySettlementRequest> {
-  readonly action = 'NotifySettlement';
+  readonly action = 'NotifySettlement' as const;
 }
 
 /**
  * NotifyWebPaymentStarted request. Sent by the CSMS, handled by the charge point.
  */
 export class NotifyWebPaymentStarted extends Call<'NotifyWebPaymentStarted', NotifyWebPaymentStartedRequest> {
-  readonly action = 'NotifyWebPaymentStarted';
+  readonly action = 'NotifyWebPaymentStarted' as const;
 }
 
 /**
  * OpenPeriodicEventStream request. Sent by the charge point, handled by the CSMS.
  */
 export class OpenPeriodicEventStream extends Call<'OpenPeriodicEventStream', OpenPeriodicEventStreamRequest> {
-  readonly action = 'OpenPeriodicEventStream';
+  readonly action = 'OpenPeriodicEventStream' as const;
 }
 
 /**
  * PublishFirmware request. Sent by the CSMS, handled by the charge point.
  */
 export class PublishFirmware extends Call<'PublishFirmware', PublishFirmwareRequest> {
-  readonly action = 'PublishFirmware';
+  readonly action = 'PublishFirmware' as const;
 }
 
 /**
@@ -525,215 +525,215 @@ export class PublishFirmwareStatusNotification extends Call<
   'PublishFirmwareStatusNotification',
   PublishFirmwareStatusNotificationRequest
 > {
-  readonly action = 'PublishFirmwareStatusNotification';
+  readonly action = 'PublishFirmwareStatusNotification' as const;
 }
 
 /**
  * PullDynamicScheduleUpdate request. Sent by the charge point, handled by the CSMS.
  */
 export class PullDynamicScheduleUpdate extends Call<'PullDynamicScheduleUpdate', PullDynamicScheduleUpdateRequest> {
-  readonly action = 'PullDynamicScheduleUpdate';
+  readonly action = 'PullDynamicScheduleUpdate' as const;
 }
 
 /**
  * ReportChargingProfiles request. Sent by the charge point, handled by the CSMS.
  */
 export class ReportChargingProfiles extends Call<'ReportChargingProfiles', ReportChargingProfilesRequest> {
-  readonly action = 'ReportChargingProfiles';
+  readonly action = 'ReportChargingProfiles' as const;
 }
 
 /**
  * ReportDERControl request. Sent by the charge point, handled by the CSMS.
  */
 export class ReportDERControl extends Call<'ReportDERControl', ReportDERControlRequest> {
-  readonly action = 'ReportDERControl';
+  readonly action = 'ReportDERControl' as const;
 }
 
 /**
  * RequestBatterySwap request. Sent by the CSMS, handled by the charge point.
  */
 export class RequestBatterySwap extends Call<'RequestBatterySwap', RequestBatterySwapRequest> {
-  readonly action = 'RequestBatterySwap';
+  readonly action = 'RequestBatterySwap' as const;
 }
 
 /**
  * RequestStartTransaction request. Sent by the CSMS, handled by the charge point.
  */
 export class RequestStartTransaction extends Call<'RequestStartTransaction', RequestStartTransactionRequest> {
-  readonly action = 'RequestStartTransaction';
+  readonly action = 'RequestStartTransaction' as const;
 }
 
 /**
  * RequestStopTransaction request. Sent by the CSMS, handled by the charge point.
  */
 export class RequestStopTransaction extends Call<'RequestStopTransaction', RequestStopTransactionRequest> {
-  readonly action = 'RequestStopTransaction';
+  readonly action = 'RequestStopTransaction' as const;
 }
 
 /**
  * ReservationStatusUpdate request. Sent by the charge point, handled by the CSMS.
  */
 export class ReservationStatusUpdate extends Call<'ReservationStatusUpdate', ReservationStatusUpdateRequest> {
-  readonly action = 'ReservationStatusUpdate';
+  readonly action = 'ReservationStatusUpdate' as const;
 }
 
 /**
  * ReserveNow request. Sent by the CSMS, handled by the charge point.
  */
 export class ReserveNow extends Call<'ReserveNow', ReserveNowRequest> {
-  readonly action = 'ReserveNow';
+  readonly action = 'ReserveNow' as const;
 }
 
 /**
  * Reset request. Sent by the CSMS, handled by the charge point.
  */
 export class Reset extends Call<'Reset', ResetRequest> {
-  readonly action = 'Reset';
+  readonly action = 'Reset' as const;
 }
 
 /**
  * SecurityEventNotification request. Sent by the charge point, handled by the CSMS.
  */
 export class SecurityEventNotification extends Call<'SecurityEventNotification', SecurityEventNotificationRequest> {
-  readonly action = 'SecurityEventNotification';
+  readonly action = 'SecurityEventNotification' as const;
 }
 
 /**
  * SendLocalList request. Sent by the CSMS, handled by the charge point.
  */
 export class SendLocalList extends Call<'SendLocalList', SendLocalListRequest> {
-  readonly action = 'SendLocalList';
+  readonly action = 'SendLocalList' as const;
 }
 
 /**
  * SetChargingProfile request. Sent by the CSMS, handled by the charge point.
  */
 export class SetChargingProfile extends Call<'SetChargingProfile', SetChargingProfileRequest> {
-  readonly action = 'SetChargingProfile';
+  readonly action = 'SetChargingProfile' as const;
 }
 
 /**
  * SetDefaultTariff request. Sent by the CSMS, handled by the charge point.
  */
 export class SetDefaultTariff extends Call<'SetDefaultTariff', SetDefaultTariffRequest> {
-  readonly action = 'SetDefaultTariff';
+  readonly action = 'SetDefaultTariff' as const;
 }
 
 /**
  * SetDERControl request. Sent by the CSMS, handled by the charge point.
  */
 export class SetDERControl extends Call<'SetDERControl', SetDERControlRequest> {
-  readonly action = 'SetDERControl';
+  readonly action = 'SetDERControl' as const;
 }
 
 /**
  * SetDisplayMessage request. Sent by the CSMS, handled by the charge point.
  */
 export class SetDisplayMessage extends Call<'SetDisplayMessage', SetDisplayMessageRequest> {
-  readonly action = 'SetDisplayMessage';
+  readonly action = 'SetDisplayMessage' as const;
 }
 
 /**
  * SetMonitoringBase request. Sent by the CSMS, handled by the charge point.
  */
 export class SetMonitoringBase extends Call<'SetMonitoringBase', SetMonitoringBaseRequest> {
-  readonly action = 'SetMonitoringBase';
+  readonly action = 'SetMonitoringBase' as const;
 }
 
 /**
  * SetMonitoringLevel request. Sent by the CSMS, handled by the charge point.
  */
 export class SetMonitoringLevel extends Call<'SetMonitoringLevel', SetMonitoringLevelRequest> {
-  readonly action = 'SetMonitoringLevel';
+  readonly action = 'SetMonitoringLevel' as const;
 }
 
 /**
  * SetNetworkProfile request. Sent by the CSMS, handled by the charge point.
  */
 export class SetNetworkProfile extends Call<'SetNetworkProfile', SetNetworkProfileRequest> {
-  readonly action = 'SetNetworkProfile';
+  readonly action = 'SetNetworkProfile' as const;
 }
 
 /**
  * SetVariableMonitoring request. Sent by the CSMS, handled by the charge point.
  */
 export class SetVariableMonitoring extends Call<'SetVariableMonitoring', SetVariableMonitoringRequest> {
-  readonly action = 'SetVariableMonitoring';
+  readonly action = 'SetVariableMonitoring' as const;
 }
 
 /**
  * SetVariables request. Sent by the CSMS, handled by the charge point.
  */
 export class SetVariables extends Call<'SetVariables', SetVariablesRequest> {
-  readonly action = 'SetVariables';
+  readonly action = 'SetVariables' as const;
 }
 
 /**
  * SignCertificate request. Sent by the charge point, handled by the CSMS.
  */
 export class SignCertificate extends Call<'SignCertificate', SignCertificateRequest> {
-  readonly action = 'SignCertificate';
+  readonly action = 'SignCertificate' as const;
 }
 
 /**
  * StatusNotification request. Sent by the charge point, handled by the CSMS.
  */
 export class StatusNotification extends Call<'StatusNotification', StatusNotificationRequest> {
-  readonly action = 'StatusNotification';
+  readonly action = 'StatusNotification' as const;
 }
 
 /**
  * TransactionEvent request. Sent by the charge point, handled by the CSMS.
  */
 export class TransactionEvent extends Call<'TransactionEvent', TransactionEventRequest> {
-  readonly action = 'TransactionEvent';
+  readonly action = 'TransactionEvent' as const;
 }
 
 /**
  * TriggerMessage request. Sent by the CSMS, handled by the charge point.
  */
 export class TriggerMessage extends Call<'TriggerMessage', TriggerMessageRequest> {
-  readonly action = 'TriggerMessage';
+  readonly action = 'TriggerMessage' as const;
 }
 
 /**
  * UnlockConnector request. Sent by the CSMS, handled by the charge point.
  */
 export class UnlockConnector extends Call<'UnlockConnector', UnlockConnectorRequest> {
-  readonly action = 'UnlockConnector';
+  readonly action = 'UnlockConnector' as const;
 }
 
 /**
  * UnpublishFirmware request. Sent by the CSMS, handled by the charge point.
  */
 export class UnpublishFirmware extends Call<'UnpublishFirmware', UnpublishFirmwareRequest> {
-  readonly action = 'UnpublishFirmware';
+  readonly action = 'UnpublishFirmware' as const;
 }
 
 /**
  * UpdateDynamicSchedule request. Sent by the CSMS, handled by the charge point.
  */
 export class UpdateDynamicSchedule extends Call<'UpdateDynamicSchedule', UpdateDynamicScheduleRequest> {
-  readonly action = 'UpdateDynamicSchedule';
+  readonly action = 'UpdateDynamicSchedule' as const;
 }
 
 /**
  * UpdateFirmware request. Sent by the CSMS, handled by the charge point.
  */
 export class UpdateFirmware extends Call<'UpdateFirmware', UpdateFirmwareRequest> {
-  readonly action = 'UpdateFirmware';
+  readonly action = 'UpdateFirmware' as const;
 }
 
 /**
  * UsePriorityCharging request. Sent by the CSMS, handled by the charge point.
  */
 export class UsePriorityCharging extends Call<'UsePriorityCharging', UsePriorityChargingRequest> {
-  readonly action = 'UsePriorityCharging';
+  readonly action = 'UsePriorityCharging' as const;
 }
 
 /**
  * VatNumberValidation request. Sent by the charge point, handled by the CSMS.
  */
 export class VatNumberValidation extends Call<'VatNumberValidation', VatNumberValidationRequest> {
-  readonly action = 'VatNumberValidation';
+  readonly action = 'VatNumberValidation' as const;
 }

@@ -464,7 +464,7 @@ export interface ChargingProfileCriterionType {
    */
   stackLevel?: number;
   /**
-   * List of all the chargingProfileIds requested. Any ChargingProfile that matches one of these profiles will be reported. If omitted, the Charging Station SHALL not filter on chargingProfileId. This field SHALL NOT contain more ids than set in &lt;&lt;configkey-charging-profile-entries,ChargingProfileEntries.maxLimit&gt;&gt;
+   * List of all the chargingProfileIds requested. Any ChargingProfile that matches one of these profiles will be reported. If omitted, the Charging Station SHALL not filter on chargingProfileId. This field SHALL NOT contain more ids than set in ChargingProfileEntries.maxLimit
    *
    *
    *
@@ -737,7 +737,7 @@ export interface ChargingScheduleType {
    */
   chargingSchedulePeriod: ChargingSchedulePeriodType[];
   /**
-   * *(2.1)* Defaults to 0. When _randomizedDelay_ not equals zero, then the start of each &lt;&lt;cmn_chargingscheduleperiodtype,ChargingSchedulePeriodType&gt;&gt; is delayed by a randomly chosen number of seconds between 0 and _randomizedDelay_.  Only allowed for TxProfile and TxDefaultProfile.
+   * *(2.1)* Defaults to 0. When _randomizedDelay_ not equals zero, then the start of each ChargingSchedulePeriodType is delayed by a randomly chosen number of seconds between 0 and _randomizedDelay_.  Only allowed for TxProfile and TxDefaultProfile.
    *
    *
    */
@@ -1442,7 +1442,7 @@ export interface DERCurvePointsType {
    */
   x: number;
   /**
-   * The data value of the Y-axis (dependent) variable, depending on the  &lt;&lt;cmn_derunitenumtype&gt;&gt; of the curve. If _y_ is power factor, then a positive value means DER is absorbing reactive power (under-excited), a negative value when DER is injecting reactive power (over-excited).
+   * The data value of the Y-axis (dependent) variable, depending on the  cmn_derunitenumtype of the curve. If _y_ is power factor, then a positive value means DER is absorbing reactive power (under-excited), a negative value when DER is injecting reactive power (over-excited).
    *
    *
    */
@@ -1639,7 +1639,7 @@ export interface EventDataType {
   /**
    * Actual value (_attributeType_ Actual) of the variable.
    *
-   * The Configuration Variable &lt;&lt;configkey-reporting-value-size,ReportingValueSize&gt;&gt; can be used to limit GetVariableResult.attributeValue, VariableAttribute.value and EventData.actualValue. The max size of these values will always remain equal.
+   * The Configuration Variable ReportingValueSize can be used to limit GetVariableResult.attributeValue, VariableAttribute.value and EventData.actualValue. The max size of these values will always remain equal.
    *
    *
    */
@@ -1741,7 +1741,7 @@ export interface EVPriceRuleType {
  */
 export interface EVSEType {
   /**
-   * EVSE Identifier. This contains a number (&gt; 0) designating an EVSE of the Charging Station.
+   * EVSE Identifier. This contains a number (> 0) designating an EVSE of the Charging Station.
    *
    */
   id: number;
@@ -1987,7 +1987,7 @@ export interface GetVariableResultType {
   /**
    * Value of requested attribute type of component-variable. This field can only be empty when the given status is NOT accepted.
    *
-   * The Configuration Variable &lt;&lt;configkey-reporting-value-size,ReportingValueSize&gt;&gt; can be used to limit GetVariableResult.attributeValue, VariableAttribute.value and EventData.actualValue. The max size of these values will always remain equal.
+   * The Configuration Variable ReportingValueSize can be used to limit GetVariableResult.attributeValue, VariableAttribute.value and EventData.actualValue. The max size of these values will always remain equal.
    *
    *
    */
@@ -2078,19 +2078,19 @@ export interface IdTokenInfoType {
    */
   cacheExpiryDateTime?: string;
   /**
-   * Priority from a business point of view. Default priority is 0, The range is from -9 to 9. Higher values indicate a higher priority. The chargingPriority in &lt;&lt;transactioneventresponse,TransactionEventResponse&gt;&gt; overrules this one.
+   * Priority from a business point of view. Default priority is 0, The range is from -9 to 9. Higher values indicate a higher priority. The chargingPriority in TransactionEventResponse overrules this one.
    *
    */
   chargingPriority?: number;
   groupIdToken?: IdTokenType;
   /**
-   * Preferred user interface language of identifier user. Contains a language code as defined in &lt;&lt;ref-RFC5646,[RFC5646]&gt;&gt;.
+   * Preferred user interface language of identifier user. Contains a language code as defined in [RFC5646].
    *
    *
    */
   language1?: string;
   /**
-   * Second preferred user interface language of identifier user. Don’t use when language1 is omitted, has to be different from language1. Contains a language code as defined in &lt;&lt;ref-RFC5646,[RFC5646]&gt;&gt;.
+   * Second preferred user interface language of identifier user. Don’t use when language1 is omitted, has to be different from language1. Contains a language code as defined in [RFC5646].
    *
    */
   language2?: string;
@@ -2232,7 +2232,7 @@ export interface LogParametersType {
 export interface MessageContentType {
   format: MessageFormatEnumType;
   /**
-   * Message language identifier. Contains a language code as defined in &lt;&lt;ref-RFC5646,[RFC5646]&gt;&gt;.
+   * Message language identifier. Contains a language code as defined in [RFC5646].
    *
    */
   language?: string;
@@ -2683,7 +2683,7 @@ export interface SalesTariffEntryType {
 
 /**
  * A SalesTariff provided by a Mobility Operator (EMSP) .
- * NOTE: This dataType is based on dataTypes from &lt;&lt;ref-ISOIEC15118-2,ISO 15118-2&gt;&gt;.
+ * NOTE: This dataType is based on dataTypes from ISO 15118-2.
  *
  */
 export interface SalesTariffType {
@@ -2843,7 +2843,7 @@ export interface SetVariableDataType {
    * Value to be assigned to attribute of variable.
    * This value is allowed to be an empty string ("").
    *
-   * The Configuration Variable &lt;&lt;configkey-configuration-value-size,ConfigurationValueSize&gt;&gt; can be used to limit SetVariableData.attributeValue and VariableCharacteristics.valuesList. The max size of these values will always remain equal.
+   * The Configuration Variable ConfigurationValueSize can be used to limit SetVariableData.attributeValue and VariableCharacteristics.valuesList. The max size of these values will always remain equal.
    *
    */
   attributeValue: string;
@@ -2968,7 +2968,7 @@ export interface TariffConditionsFixedType {
   startTimeOfDay?: string;
   /**
    * End time of day in local time. Same syntax as _startTimeOfDay_. +
-   *     If end time &lt; start time then the period wraps around to the next day. +
+   *     If end time < start time then the period wraps around to the next day. +
    *     To stop at end of the day use: 00:00.
    *
    */
@@ -3037,7 +3037,7 @@ export interface TariffConditionsType {
   startTimeOfDay?: string;
   /**
    * End time of day in local time. Same syntax as _startTimeOfDay_. +
-   *     If end time &lt; start time then the period wraps around to the next day. +
+   *     If end time < start time then the period wraps around to the next day. +
    *     To stop at end of the day use: 00:00.
    *
    */
@@ -3109,14 +3109,14 @@ export interface TariffConditionsType {
    */
   maxPower?: number;
   /**
-   * Minimum duration in seconds the transaction (charging &amp; idle) MUST last (inclusive).
+   * Minimum duration in seconds the transaction (charging & idle) MUST last (inclusive).
    *       When the duration of a transaction is longer than the defined value, this price is or becomes active.
    *       Before that moment, this price is not yet active.
    *
    */
   minTime?: number;
   /**
-   * Maximum duration in seconds the transaction (charging &amp; idle) MUST last (exclusive).
+   * Maximum duration in seconds the transaction (charging & idle) MUST last (exclusive).
    *       When the duration of a transaction is shorter than the defined value, this price is or becomes active.
    *       After that moment, this price is no longer active.
    *
@@ -3472,7 +3472,7 @@ export interface TransactionType {
   timeSpentCharging?: number;
   stoppedReason?: ReasonEnumType;
   /**
-   * The ID given to remote start request (&lt;&lt;requeststarttransactionrequest, RequestStartTransactionRequest&gt;&gt;. This enables to CSMS to match the started transaction to the given start request.
+   * The ID given to remote start request (RequestStartTransactionRequest. This enables to CSMS to match the started transaction to the given start request.
    *
    */
   remoteStartId?: number;
@@ -3566,7 +3566,7 @@ export interface V2XChargingParametersType {
    */
   maxChargePower_L3?: number;
   /**
-   * Minimum discharge (injected) power in W, defined by max(EV, EVSE) at unity power factor. Value &gt;= 0. +
+   * Minimum discharge (injected) power in W, defined by max(EV, EVSE) at unity power factor. Value >= 0. +
    * This field represents the sum of all phases, unless values are provided for L2 and L3, in which case this field represents phase L1. +
    * It corresponds to the WMax attribute in the IEC 61850.
    * It is usually equivalent to the rated apparent power of the EV when discharging (VAMax attribute in the IEC 61850).
@@ -3578,7 +3578,7 @@ export interface V2XChargingParametersType {
    */
   minDischargePower?: number;
   /**
-   * Minimum discharge power on phase L2 in W, defined by max(EV, EVSE).  Value &gt;= 0.
+   * Minimum discharge power on phase L2 in W, defined by max(EV, EVSE).  Value >= 0.
    * Relates to:
    * *ISO 15118-20*: BPT_AC/DC_CPDReqEnergyTransferModeType: EVMinimumDischargePower_L2
    *
@@ -3586,7 +3586,7 @@ export interface V2XChargingParametersType {
    */
   minDischargePower_L2?: number;
   /**
-   * Minimum discharge power on phase L3 in W, defined by max(EV, EVSE).  Value &gt;= 0.
+   * Minimum discharge power on phase L3 in W, defined by max(EV, EVSE).  Value >= 0.
    * Relates to:
    * *ISO 15118-20*: BPT_AC/DC_CPDReqEnergyTransferModeType: EVMinimumDischargePower_L3
    *
@@ -3594,7 +3594,7 @@ export interface V2XChargingParametersType {
    */
   minDischargePower_L3?: number;
   /**
-   * Maximum discharge (injected) power in W, defined by min(EV, EVSE) at unity power factor.  Value &gt;= 0.
+   * Maximum discharge (injected) power in W, defined by min(EV, EVSE) at unity power factor.  Value >= 0.
    * This field represents the sum of all phases, unless values are provided for L2 and L3, in which case this field represents phase L1.
    * Relates to:
    * *ISO 15118-20*: BPT_AC/DC_CPDReqEnergyTransferModeType: EVMaximumDischargePower
@@ -3604,7 +3604,7 @@ export interface V2XChargingParametersType {
    */
   maxDischargePower?: number;
   /**
-   * Maximum discharge power on phase L2 in W, defined by min(EV, EVSE).  Value &gt;= 0.
+   * Maximum discharge power on phase L2 in W, defined by min(EV, EVSE).  Value >= 0.
    * Relates to:
    * *ISO 15118-20*: BPT_AC/DC_CPDReqEnergyTransferModeType: EVMaximumDischargePowe_L2
    *
@@ -3612,7 +3612,7 @@ export interface V2XChargingParametersType {
    */
   maxDischargePower_L2?: number;
   /**
-   * Maximum discharge power on phase L3 in W, defined by min(EV, EVSE).  Value &gt;= 0.
+   * Maximum discharge power on phase L3 in W, defined by min(EV, EVSE).  Value >= 0.
    * Relates to:
    * *ISO 15118-20*: BPT_AC/DC_CPDReqEnergyTransferModeType: EVMaximumDischargePower_L3
    *
@@ -3637,7 +3637,7 @@ export interface V2XChargingParametersType {
    */
   maxChargeCurrent?: number;
   /**
-   * Minimum discharge current in A, defined by max(EV, EVSE).  Value &gt;= 0.
+   * Minimum discharge current in A, defined by max(EV, EVSE).  Value >= 0.
    * Relates to:
    * *ISO 15118-20*: BPT_DC_CPDReqEnergyTransferModeType: EVMinimumDischargeCurrent
    *
@@ -3646,7 +3646,7 @@ export interface V2XChargingParametersType {
    */
   minDischargeCurrent?: number;
   /**
-   * Maximum discharge current in A, defined by min(EV, EVSE).  Value &gt;= 0.
+   * Maximum discharge current in A, defined by min(EV, EVSE).  Value >= 0.
    * Relates to:
    * *ISO 15118-20*: BPT_DC_CPDReqEnergyTransferModeType: EVMaximumDischargeCurrent
    *
@@ -3768,7 +3768,7 @@ export interface VariableAttributeType {
   /**
    * Value of the attribute. May only be omitted when mutability is set to 'WriteOnly'.
    *
-   * The Configuration Variable &lt;&lt;configkey-reporting-value-size,ReportingValueSize&gt;&gt; can be used to limit GetVariableResult.attributeValue, VariableAttribute.value and EventData.actualValue. The max size of these values will always remain equal.
+   * The Configuration Variable ReportingValueSize can be used to limit GetVariableResult.attributeValue, VariableAttribute.value and EventData.actualValue. The max size of these values will always remain equal.
    *
    */
   value?: string;
@@ -3825,7 +3825,7 @@ export interface VariableCharacteristicsType {
    *
    * This is a comma separated list.
    *
-   * The Configuration Variable &lt;&lt;configkey-configuration-value-size,ConfigurationValueSize&gt;&gt; can be used to limit SetVariableData.attributeValue and VariableCharacteristics.valuesList. The max size of these values will always remain equal.
+   * The Configuration Variable ConfigurationValueSize can be used to limit SetVariableData.attributeValue and VariableCharacteristics.valuesList. The max size of these values will always remain equal.
    *
    *
    *

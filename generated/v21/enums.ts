@@ -514,7 +514,7 @@ export type GetCertificateStatusEnumType =
   (typeof GetCertificateStatusEnumType)[keyof typeof GetCertificateStatusEnumType];
 
 /**
- * This indicates whether the Charging Station is able to process this request and will send &lt;&lt;reportchargingprofilesrequest, ReportChargingProfilesRequest&gt;&gt; messages.
+ * This indicates whether the Charging Station is able to process this request and will send ReportChargingProfilesRequest messages.
  */
 export const GetChargingProfileStatusEnumType = {
   Accepted: 'Accepted',
@@ -524,7 +524,7 @@ export type GetChargingProfileStatusEnumType =
   (typeof GetChargingProfileStatusEnumType)[keyof typeof GetChargingProfileStatusEnumType];
 
 /**
- * Indicates if the Charging Station has Display Messages that match the request criteria in the &lt;&lt;getdisplaymessagesrequest,GetDisplayMessagesRequest&gt;&gt;
+ * Indicates if the Charging Station has Display Messages that match the request criteria in the GetDisplayMessagesRequest
  */
 export const GetDisplayMessagesStatusEnumType = {
   Accepted: 'Accepted',

@@ -264,7 +264,7 @@ export interface BootNotificationResponse {
    */
   currentTime: string;
   /**
-   * When &lt;&lt;cmn_registrationstatusenumtype,Status&gt;&gt; is Accepted, this contains the heartbeat interval in seconds. If the CSMS returns something other than Accepted, the value of the interval field indicates the minimum wait time before sending a next BootNotification request.
+   * When Status is Accepted, this contains the heartbeat interval in seconds. If the CSMS returns something other than Accepted, the value of the interval field indicates the minimum wait time before sending a next BootNotification request.
    *
    */
   interval: number;
@@ -301,7 +301,7 @@ export interface CertificateSignedRequest {
   /**
    * The signed PEM encoded X.509 certificate. This SHALL also contain the necessary sub CA certificates, when applicable. The order of the bundle follows the certificate chain, starting from the leaf certificate.
    *
-   * The Configuration Variable &lt;&lt;configkey-max-certificate-chain-size,MaxCertificateChainSize&gt;&gt; can be used to limit the maximum size of this field.
+   * The Configuration Variable MaxCertificateChainSize can be used to limit the maximum size of this field.
    *
    */
   certificateChain: string;
@@ -556,7 +556,7 @@ export interface ClosePeriodicEventStreamResponse {
  */
 export interface CostUpdatedRequest {
   /**
-   * Current total cost, based on the information known by the CSMS, of the transaction including taxes. In the currency configured with the configuration Variable: [&lt;&lt;configkey-currency, Currency&gt;&gt;]
+   * Current total cost, based on the information known by the CSMS, of the transaction including taxes. In the currency configured with the configuration Variable: [Currency]
    *
    *
    */
@@ -810,7 +810,7 @@ export interface GetCertificateStatusResponse {
   status: GetCertificateStatusEnumType;
   statusInfo?: StatusInfoType;
   /**
-   * *(2.1)* OCSPResponse class as defined in &lt;&lt;ref-ocpp_security_24, IETF RFC 6960&gt;&gt;. DER encoded (as defined in &lt;&lt;ref-ocpp_security_24, IETF RFC 6960&gt;&gt;), and then base64 encoded. MAY only be omitted when status is not Accepted. +
+   * *(2.1)* OCSPResponse class as defined in IETF RFC 6960. DER encoded (as defined in IETF RFC 6960), and then base64 encoded. MAY only be omitted when status is not Accepted. +
    * The minimum supported length is 18000. If a longer _ocspResult_ is supported, then the supported length must be communicated in variable OCPPCommCtrlr.FieldLength[ "GetCertificateStatusResponse.ocspResult" ].
    *
    *
@@ -824,7 +824,7 @@ export interface GetCertificateStatusResponse {
  */
 export interface GetChargingProfilesRequest {
   /**
-   * Reference identification that is to be used by the Charging Station in the &lt;&lt;reportchargingprofilesrequest, ReportChargingProfilesRequest&gt;&gt; when provided.
+   * Reference identification that is to be used by the Charging Station in the ReportChargingProfilesRequest when provided.
    *
    */
   requestId: number;
@@ -915,7 +915,7 @@ export interface GetDERControlResponse {
  */
 export interface GetDisplayMessagesRequest {
   /**
-   * If provided the Charging Station shall return Display Messages of the given ids. This field SHALL NOT contain more ids than set in &lt;&lt;configkey-number-of-display-messages,NumberOfDisplayMessages.maxLimit&gt;&gt;
+   * If provided the Charging Station shall return Display Messages of the given ids. This field SHALL NOT contain more ids than set in NumberOfDisplayMessages.maxLimit
    *
    *
    *
@@ -1253,7 +1253,7 @@ export interface LogStatusNotificationResponse {
  */
 export interface MeterValuesRequest {
   /**
-   * This contains a number (&gt;0) designating an EVSE of the Charging Station. ‘0’ (zero) is used to designate the main power meter.
+   * This contains a number (>0) designating an EVSE of the Charging Station. ‘0’ (zero) is used to designate the main power meter.
    *
    */
   evseId: number;
@@ -1449,7 +1449,7 @@ export interface NotifyDisplayMessagesRequest {
    */
   messageInfo?: MessageInfoType[];
   /**
-   * The id of the &lt;&lt;getdisplaymessagesrequest,GetDisplayMessagesRequest&gt;&gt; that requested this message.
+   * The id of the GetDisplayMessagesRequest that requested this message.
    *
    */
   requestId: number;
@@ -1515,7 +1515,7 @@ export interface NotifyEVChargingScheduleRequest {
   timeBase: string;
   chargingSchedule: ChargingScheduleType;
   /**
-   * The charging schedule contained in this notification applies to an EVSE. EvseId must be &gt; 0.
+   * The charging schedule contained in this notification applies to an EVSE. EvseId must be > 0.
    *
    */
   evseId: number;
@@ -1924,7 +1924,7 @@ export interface PullDynamicScheduleUpdateResponse {
  */
 export interface ReportChargingProfilesRequest {
   /**
-   * Id used to match the &lt;&lt;getchargingprofilesrequest, GetChargingProfilesRequest&gt;&gt; message with the resulting ReportChargingProfilesRequest messages. When the CSMS provided a requestId in the &lt;&lt;getchargingprofilesrequest, GetChargingProfilesRequest&gt;&gt;, this field SHALL contain the same value.
+   * Id used to match the GetChargingProfilesRequest message with the resulting ReportChargingProfilesRequest messages. When the CSMS provided a requestId in the GetChargingProfilesRequest, this field SHALL contain the same value.
    *
    */
   requestId: number;
@@ -2050,14 +2050,14 @@ export interface RequestBatterySwapResponse {
  */
 export interface RequestStartTransactionRequest {
   /**
-   * Number of the EVSE on which to start the transaction. EvseId SHALL be &gt; 0
+   * Number of the EVSE on which to start the transaction. EvseId SHALL be > 0
    *
    */
   evseId?: number;
   groupIdToken?: IdTokenType;
   idToken: IdTokenType;
   /**
-   * Id given by the server to this start request. The Charging Station will return this in the &lt;&lt;transactioneventrequest, TransactionEventRequest&gt;&gt;, letting the server know which transaction was started for this request. Use to start a transaction.
+   * Id given by the server to this start request. The Charging Station will return this in the TransactionEventRequest, letting the server know which transaction was started for this request. Use to start a transaction.
    *
    */
   remoteStartId: number;
@@ -2476,7 +2476,7 @@ export interface SetVariablesResponse {
  */
 export interface SignCertificateRequest {
   /**
-   * The Charging Station SHALL send the public key in form of a Certificate Signing Request (CSR) as described in RFC 2986 [22] and then PEM encoded, using the &lt;&lt;signcertificaterequest,SignCertificateRequest&gt;&gt; message.
+   * The Charging Station SHALL send the public key in form of a Certificate Signing Request (CSR) as described in RFC 2986 [22] and then PEM encoded, using the SignCertificateRequest message.
    *
    */
   csr: string;
@@ -2596,7 +2596,7 @@ export interface TransactionEventResponse {
    */
   totalCost?: number;
   /**
-   * Priority from a business point of view. Default priority is 0, The range is from -9 to 9. Higher values indicate a higher priority. The chargingPriority in &lt;&lt;transactioneventresponse,TransactionEventResponse&gt;&gt; is temporarily, so it may not be set in the &lt;&lt;cmn_idtokeninfotype,IdTokenInfoType&gt;&gt; afterwards. Also the chargingPriority in &lt;&lt;transactioneventresponse,TransactionEventResponse&gt;&gt; has a higher priority than the one in &lt;&lt;cmn_idtokeninfotype,IdTokenInfoType&gt;&gt;.  
+   * Priority from a business point of view. Default priority is 0, The range is from -9 to 9. Higher values indicate a higher priority. The chargingPriority in TransactionEventResponse is temporarily, so it may not be set in the IdTokenInfoType afterwards. Also the chargingPriority in TransactionEventResponse has a higher priority than the one in IdTokenInfoType.  
    *
    */
   chargingPriority?: number;

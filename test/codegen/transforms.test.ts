@@ -4,7 +4,15 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { enumKey, markUntyped, referencedTypes, renderEnum, renderObject } from '../../codegen/emit.ts';
+import {
+  enumKey,
+  markUntyped,
+  readableDescriptions,
+  readableText,
+  referencedTypes,
+  renderEnum,
+  renderObject,
+} from '../../codegen/emit.ts';
 import {
   actionOfId,
   applyOverlay,
@@ -726,5 +734,34 @@ describe('payloadTypeName', () => {
     ['RequestStartTransaction', 'response', 'RequestStartTransactionResponse'],
   ] as const)('%s %s → %s', (action, role, want) => {
     expect(payloadTypeName(action, role)).toBe(want);
+  });
+});
+
+describe('readableText and readableDescriptions', () => {
+  it.each([
+    ['When &lt;&lt;cmn_registrationstatusenumtype,Status&gt;&gt; is Accepted', 'When Status is Accepted'],
+    [
+      'see &lt;&lt;reportchargingprofilesrequest, ReportChargingProfilesRequest&gt;&gt;.',
+      'see ReportChargingProfilesRequest.',
+    ],
+    ['a bare &lt;&lt;anchor&gt;&gt; reference', 'a bare anchor reference'],
+    ['charging &amp; idle, a &lt; b', 'charging & idle, a < b'],
+    ['plain text stays', 'plain text stays'],
+  ])('%s', (given, want) => {
+    expect(readableText(given)).toBe(want);
+  });
+
+  it('rewrites description annotations at any depth, and nothing else', () => {
+    const schema = {
+      description: 'a &amp; b',
+      properties: {
+        description: { type: 'string', description: '&lt;&lt;x,Y&gt;&gt;' },
+        note: { enum: ['&amp;'] },
+      },
+    };
+    expect(readableDescriptions(schema)).toEqual({
+      description: 'a & b',
+      properties: { description: { type: 'string', description: 'Y' }, note: { enum: ['&amp;'] } },
+    });
   });
 });
