@@ -111,6 +111,8 @@ const DEFAULT_CALL_TIMEOUT = 30_000;
 const DEFAULT_HANDLER_TIMEOUT = 25_000;
 const DEFAULT_MAX_BAD_FRAMES = 10;
 const CLOSED_STATE = 3;
+/** setTimeout's longest delay; a longer timeout means none. */
+const MAX_DELAY = 2_147_483_647;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const EMPTY: JsonObject = Object.freeze({}) as JsonObject;
@@ -452,7 +454,7 @@ export abstract class OcppEndpoint<
         resolve,
         reject,
       );
-      if (timeout > 0 && timeout < Number.POSITIVE_INFINITY) call.timer = setTimeout(callTimedOut, timeout, call);
+      if (timeout > 0 && timeout <= MAX_DELAY) call.timer = setTimeout(callTimedOut, timeout, call);
       signal?.addEventListener('abort', call, { once: true });
       if (this.#tail === undefined) this.#head = call;
       else this.#tail.next = call;
@@ -715,7 +717,7 @@ export abstract class OcppEndpoint<
     if (isThenable(result)) {
       context.inFlight = true;
       this.#handling.set(messageId, context);
-      if (this.#handlerTimeout > 0 && this.#handlerTimeout < Number.POSITIVE_INFINITY) {
+      if (this.#handlerTimeout > 0 && this.#handlerTimeout <= MAX_DELAY) {
         context.timer = setTimeout(handlerExpired, this.#handlerTimeout, context);
       }
       this.#awaitHandler(context, result);
@@ -872,9 +874,8 @@ export abstract class OcppEndpoint<
       this.#sendHandlerFailed(context, error);
       return;
     }
-    if (isThenable(result)) {
-      void this.#awaitSendHandler(context, result);
-    }
+    if (isThenable(result)) void this.#awaitSendHandler(context, result);
+    else this.#endHandling(context);
   }
 
   async #awaitSendHandler(context: IncomingCall, pending: PromiseLike<unknown>): Promise<void> {

@@ -115,6 +115,8 @@ describe('one CALL in flight, the rest queued in order', () => {
 
   test('a CALLERROR settles the call in flight and the next one goes out', async () => {
     const { cp, peer } = csms();
+    const failures: unknown[] = [];
+    cp.events.on('call:error', (e) => failures.push([e.action, e.messageId, e.error]));
     const a = cp.call('Reset', { type: 'Soft' });
     const b = cp.call('ClearCache');
     const first = await peer.next();
@@ -129,6 +131,7 @@ describe('one CALL in flight, the rest queued in order', () => {
       messageId: first[1],
       origin: 'callerror',
     });
+    expect(failures).toEqual([['Reset', first[1], error]]);
     const second = await peer.next();
     expect(second[2]).toBe('ClearCache');
     peer.send([3, second[1], { status: 'Accepted' }]);
@@ -137,6 +140,15 @@ describe('one CALL in flight, the rest queued in order', () => {
 });
 
 describe('timeouts', () => {
+  test('a timeout beyond what setTimeout can hold means no timeout, not an instant one', async () => {
+    const { cp, peer } = csms();
+    const pending = cp.call('ClearCache', {}, { timeout: 3e9 });
+    const frame = await peer.next();
+    await flush();
+    peer.send([3, frame[1], { status: 'Accepted' }]);
+    await expect(pending).resolves.toEqual({ status: 'Accepted' });
+  });
+
   test('rejects at once with CallTimeoutError; the next call goes out; a late answer is dropped, unanswered', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const { cp, peer } = csms({ callTimeout: 1000 });
@@ -282,10 +294,13 @@ describe('validation of calls', () => {
 
   test('an invalid CALLRESULT rejects with CallError (1.6: nothing sent back)', async () => {
     const { cp, peer } = csms();
+    const failed: string[] = [];
+    cp.events.on('validation:failed', (e) => failed.push(`${e.direction}:${e.kind}:${e.action}:${e.issue.keyword}`));
     const pending = cp.call('Reset', { type: 'Soft' });
     const frame = await peer.next();
     peer.send([3, frame[1], { status: 'Perhaps' }]);
     const error = await pending.catch((e: unknown) => e);
+    expect(failed).toEqual(['in:response:Reset:enum']);
     expect(error).toBeInstanceOf(CallError);
     expect(error).toMatchObject({
       code: 'PropertyConstraintViolation',
