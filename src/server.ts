@@ -14,6 +14,10 @@ import type { OcppConnection } from './connection.ts';
 import { type Logger, silentLogger } from './logger.ts';
 import type { Subprotocol } from './protocol.ts';
 
+export { createConsoleLogger, type LogLevel } from './cli/console-logger.ts';
+export type { Logger } from './logger.ts';
+export type { Subprotocol } from './protocol.ts';
+
 /** What the server needs of a connected ChargePoint: every version's class fits. */
 export interface ServedChargePoint {
   readonly identity: string;
@@ -29,11 +33,18 @@ export interface ServedChargePointOptions {
   session?: unknown;
 }
 
-export type ChargePointClass = new (
+export type ChargePointClass<CP extends ServedChargePoint = ServedChargePoint> = new (
   identity: string,
   connection: OcppConnection,
   options?: ServedChargePointOptions,
-) => ServedChargePoint;
+) => CP;
+
+/** The ChargePoint class per subprotocol. */
+export type ProtocolClasses = Partial<Record<Subprotocol, ChargePointClass>>;
+
+/** The instances a server with these classes holds: `server.get()` returns your own ChargePoint classes. */
+export type ServedBy<P extends ProtocolClasses> = ClassInstance<P[keyof P]>;
+type ClassInstance<C> = C extends ChargePointClass<infer CP> ? CP : never;
 
 /** What the hook sees of a handshake, before the upgrade. */
 export interface HandshakeInfo {
@@ -82,9 +93,9 @@ export class MemoryRegistry<CP extends ServedChargePoint> implements ChargePoint
   }
 }
 
-export interface OcppServerOptions {
-  /** The ChargePoint class per subprotocol, in the server's order of preference. */
-  protocols: Partial<Record<Subprotocol, ChargePointClass>>;
+export interface OcppServerOptions<P extends ProtocolClasses = ProtocolClasses> {
+  /** The ChargePoint class per subprotocol. The client's order of preference decides among them. */
+  protocols: P;
   /** Listen on this port (0: any free port). Ignored when `server` is given. */
   port?: number;
   host?: string;
@@ -102,13 +113,13 @@ export interface OcppServerOptions {
   pingInterval?: number;
   /** How long a replaced or shut-down connection gets to close before it is terminated, in ms. Default 5 s. */
   closeTimeout?: number;
-  registry?: ChargePointRegistry;
+  registry?: ChargePointRegistry<ServedBy<P>>;
   logger?: Logger;
 }
 
-export interface OcppServerEvents {
-  connect: [chargePoint: ServedChargePoint, protocol: Subprotocol];
-  disconnect: [chargePoint: ServedChargePoint];
+export interface OcppServerEvents<CP extends ServedChargePoint = ServedChargePoint> {
+  connect: [chargePoint: CP, protocol: Subprotocol];
+  disconnect: [chargePoint: CP];
   /** A handshake refused before the upgrade (status and reason; never sent to the client beyond the status). */
   refused: [info: { status: number; reason: string; remoteAddress: string | undefined; url: string | undefined }];
   error: [error: Error];
@@ -153,9 +164,11 @@ export function isAcceptableIdentity(identity: string, protocol: Subprotocol, ma
   return !(protocol === 'ocpp2.1' && identity.includes(':'));
 }
 
-export class OcppServer extends EventEmitter<OcppServerEvents> {
-  readonly registry: ChargePointRegistry;
-  readonly #options: OcppServerOptions;
+export class OcppServer<P extends ProtocolClasses = ProtocolClasses> extends EventEmitter<
+  OcppServerEvents<ServedBy<P>>
+> {
+  readonly registry: ChargePointRegistry<ServedBy<P>>;
+  readonly #options: OcppServerOptions<P>;
   readonly #wss: WebSocketServer;
   readonly #http: HttpServer | HttpsServer;
   readonly #ownsHttp: boolean;
@@ -168,13 +181,13 @@ export class OcppServer extends EventEmitter<OcppServerEvents> {
   #pingTimer: NodeJS.Timeout | undefined;
   #closing = false;
 
-  constructor(options: OcppServerOptions) {
+  constructor(options: OcppServerOptions<P>) {
     super();
     this.#options = options;
     this.#offered = Object.keys(options.protocols) as Subprotocol[];
     if (this.#offered.length === 0) throw new Error('OcppServer needs at least one protocol');
     this.#logger = options.logger ?? silentLogger;
-    this.registry = options.registry ?? new MemoryRegistry();
+    this.registry = options.registry ?? new MemoryRegistry<ServedBy<P>>();
     this.#wss = new WebSocketServer({
       noServer: true,
       maxPayload: options.maxPayload ?? 1024 * 1024,
@@ -213,12 +226,12 @@ export class OcppServer extends EventEmitter<OcppServerEvents> {
   }
 
   /** The connected charge point with this identity, if any. */
-  get(identity: string): ServedChargePoint | undefined {
+  get(identity: string): ServedBy<P> | undefined {
     return this.registry.get(identity);
   }
 
   /** Every connected charge point. */
-  [Symbol.iterator](): IterableIterator<ServedChargePoint> {
+  [Symbol.iterator](): IterableIterator<ServedBy<P>> {
     return this.registry.values();
   }
 
@@ -317,7 +330,7 @@ export class OcppServer extends EventEmitter<OcppServerEvents> {
       ws.close(1002, 'No supported OCPP subprotocol');
       return;
     }
-    const ChargePointClass = this.#options.protocols[protocol] as ChargePointClass;
+    const ChargePointClass = this.#options.protocols[protocol] as ChargePointClass<ServedBy<P>>;
     const logger = this.#logger.child?.({ identity }) ?? this.#logger;
     const chargePoint = new ChargePointClass(identity, ws, session === undefined ? { logger } : { logger, session });
     this.#socketOf.set(chargePoint, ws);

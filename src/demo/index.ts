@@ -9,6 +9,15 @@ import { type DemoSettings, DemoStore } from './store.ts';
 
 export { DemoStore };
 
+/** A connection of the demo CSMS, whichever version it speaks. */
+export type DemoChargePoint = InstanceType<
+  | ReturnType<typeof createV16DemoChargePoint>
+  | ReturnType<typeof createV201DemoChargePoint>
+  | ReturnType<typeof createV21DemoChargePoint>
+>;
+
+type DemoClasses = Partial<Record<Subprotocol, ChargePointClass<DemoChargePoint>>>;
+
 export const ALL_PROTOCOLS: readonly Subprotocol[] = ['ocpp2.1', 'ocpp2.0.1', 'ocpp1.6'];
 
 export interface DemoCsmsOptions {
@@ -21,14 +30,14 @@ export interface DemoCsmsOptions {
 }
 
 /** Creates (not yet listening) the demo CSMS server and the store its charge points write to. */
-export function createDemoCsms(options: DemoCsmsOptions = {}): { server: OcppServer; store: DemoStore } {
+export function createDemoCsms(options: DemoCsmsOptions = {}): { server: OcppServer<DemoClasses>; store: DemoStore } {
   const store = new DemoStore(options.settings);
-  const classes: Record<Subprotocol, ChargePointClass> = {
+  const classes: Record<Subprotocol, ChargePointClass<DemoChargePoint>> = {
     'ocpp2.1': createV21DemoChargePoint(store),
     'ocpp2.0.1': createV201DemoChargePoint(store),
     'ocpp1.6': createV16DemoChargePoint(store),
   };
-  const protocols: Partial<Record<Subprotocol, ChargePointClass>> = {};
+  const protocols: DemoClasses = {};
   for (const protocol of options.protocols ?? ALL_PROTOCOLS) protocols[protocol] = classes[protocol];
   const server = new OcppServer({
     protocols,
