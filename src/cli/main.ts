@@ -12,7 +12,7 @@ Commands:
     --port <n>          Port to listen on (default 9000)
     --host <address>    Address to bind (default all interfaces)
     --protocols <list>  Subprotocols offered, comma-separated (default ocpp2.1,ocpp2.0.1,ocpp1.6)
-    --log-level <l>     ${LOG_LEVELS.join('|')} (default info; debug logs every frame)
+    --log-level <l>     ${LOG_LEVELS.join('|')} (default info: connections and every frame)
     --reject <tags>     Id tags answered as Invalid, comma-separated
 
   connect <url>         Connect to a CSMS, send each line typed as a frame, print each frame received
@@ -58,6 +58,13 @@ async function serve(args: string[]): Promise<number> {
     settings: { rejectedIdTags: new Set(values.reject.split(',').filter(Boolean)) },
   });
   server.on('connect', (cp, protocol) => logger.info({ identity: cp.identity, protocol }, 'charge point connected'));
+  if (level === 'info') {
+    // Every connection logs its frames at debug; at the default level the CLI logs them itself.
+    server.on('connect', (cp) => {
+      cp.events.on('message:in', ({ identity, data }) => logger.info({ identity, frame: data }, 'frame received'));
+      cp.events.on('message:out', ({ identity, data }) => logger.info({ identity, frame: data }, 'frame sent'));
+    });
+  }
   server.on('disconnect', (cp) => logger.info({ identity: cp.identity }, 'charge point disconnected'));
   const address = await server.listen();
   logger.info({ port: address.port, protocols: values.protocols }, 'ocppkit demo CSMS listening');
