@@ -317,6 +317,8 @@ export class OcppServer<P extends ProtocolClasses = ProtocolClasses> extends Eve
       if (typeof decision === 'object') session = decision.session;
     }
     if (socket.destroyed) return;
+    // close() may have started while the hook ran
+    if (this.#closing) return this.#refuse(socket, request, 503, 'server closing');
     this.#wss.handleUpgrade(request, socket, head, (ws) => this.#onConnection(ws, identity, protocol, session));
   }
 
@@ -332,7 +334,15 @@ export class OcppServer<P extends ProtocolClasses = ProtocolClasses> extends Eve
     }
     const ChargePointClass = this.#options.protocols[protocol] as ChargePointClass<ServedBy<P>>;
     const logger = this.#logger.child?.({ identity }) ?? this.#logger;
-    const chargePoint = new ChargePointClass(identity, ws, session === undefined ? { logger } : { logger, session });
+    let chargePoint: ServedBy<P>;
+    try {
+      chargePoint = new ChargePointClass(identity, ws, session === undefined ? { logger } : { logger, session });
+    } catch (error) {
+      // An application fault: this connection ends, the server keeps serving.
+      this.#logger.error({ identity, err: errorMessage(error) }, 'ChargePoint constructor threw: closing');
+      ws.close(1011, 'Internal error');
+      return;
+    }
     this.#socketOf.set(chargePoint, ws);
     const replaced = this.registry.set(chargePoint);
     const replacedSocket = replaced && this.#socketOf.get(replaced);
@@ -341,20 +351,30 @@ export class OcppServer<P extends ProtocolClasses = ProtocolClasses> extends Eve
       this.#logger.info({ identity }, 'a new connection replaces the previous one');
       this.#closeOrTerminate(replacedSocket, 1000, 'Replaced by a new connection');
     }
-    this.emit('connect', chargePoint, protocol);
     const run = chargePoint
       .start()
       .catch((error: unknown) => {
-        this.#logger.error(
-          { identity, err: error instanceof Error ? error.message : String(error) },
-          'connection failed',
-        );
+        this.#logger.error({ identity, err: errorMessage(error) }, 'connection failed');
       })
       .finally(() => {
         this.registry.delete(chargePoint);
         this.#running.delete(run);
-        this.emit('disconnect', chargePoint);
+        this.#notify('disconnect', chargePoint);
       });
     this.#running.add(run);
+    this.#notify('connect', chargePoint, protocol);
   }
+
+  /** Emits a registry event; a listener that throws is logged and never reaches the connection or the process. */
+  #notify<E extends 'connect' | 'disconnect'>(event: E, ...args: OcppServerEvents<ServedBy<P>>[E]): void {
+    try {
+      (this.emit as (event: E, ...args: OcppServerEvents<ServedBy<P>>[E]) => boolean)(event, ...args);
+    } catch (error) {
+      this.#logger.error({ event, err: errorMessage(error) }, 'server event listener threw; ignored');
+    }
+  }
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
