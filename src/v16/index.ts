@@ -77,3 +77,5 @@ export const on: OnDecorator<CallActions | (keyof ChargePointSends & string)> = 
 
 /** `@after(Action.X)`: runs after the response to X was sent; its errors never reach the peer. */
 export const after: AfterDecorator<CallActions> = genericAfter;
+/** The charge-point-side client (`Client`), its options, events, errors and queue store. */
+export * from '../client/v16.ts';
