@@ -43,7 +43,11 @@ export function v2Answers(store: DemoStore) {
     /** The demo knows no vendor extensions. */
     dataTransfer: () => ({ status: 'UnknownVendorId' as const }),
     /** The demo has no certificate authority, no ISO 15118 PKI and no OCSP responder. */
-    signCertificate: () => ({ status: 'Rejected' as const, statusInfo: { reasonCode: 'NoCertificateAuthority' } }),
+    signCertificate: () => ({
+      status: 'Rejected' as const,
+      // reasonCode is at most 20 characters, from the specification's list of reason codes
+      statusInfo: { reasonCode: 'UnsupportedRequest', additionalInfo: 'The demo CSMS has no certificate authority' },
+    }),
     get15118EVCertificate: () => ({ status: 'Failed' as const, exiResponse: '' }),
     getCertificateStatus: () => ({ status: 'Failed' as const }),
     /** Charging needs and schedules are taken note of; the demo does no smart charging. */
