@@ -765,7 +765,13 @@ export abstract class OcppEndpoint<
     if (issue === undefined && !isJsonObject(payload)) {
       issue = { keyword: 'type', instancePath: '', params: { type: 'object' }, message: 'must be object' };
     } else if (issue === undefined && this.#validate && !route.skipValidation) {
-      issue = validate(route.responseValidator, payload, this.#lenient);
+      try {
+        issue = validate(route.responseValidator, payload, this.#lenient);
+      } catch (error) {
+        // a response whose getter or proxy throws while it is checked
+        this.#unsendable(context, error);
+        return;
+      }
     }
     if (issue !== undefined) {
       this.#validationFailed('out', 'response', action, messageId, issue);
@@ -780,10 +786,7 @@ export abstract class OcppEndpoint<
     try {
       text = serializeCallResult(messageId, payload as object);
     } catch (error) {
-      this.#log.error({ err: error, messageId, action }, 'response cannot be serialised; sent InternalError');
-      this.#handlerErrorEvent('response', action, messageId, error);
-      this.#replyFault(messageId, 'handler-failed', INTERNAL_ERROR_DESCRIPTION);
-      this.#endHandling(context);
+      this.#unsendable(context, error);
       return;
     }
     this.#write(text, 3, messageId);
@@ -793,6 +796,15 @@ export abstract class OcppEndpoint<
     }
     context.response = payload as object;
     void this.#runAfter(context);
+  }
+
+  /** The handler's response cannot be checked or serialised (a throwing getter, a BigInt, a cycle). */
+  #unsendable(context: IncomingCall, error: unknown): void {
+    const { messageId, action } = context;
+    this.#log.error({ err: error, messageId, action }, 'response cannot be checked or serialised; sent InternalError');
+    this.#handlerErrorEvent('response', action, messageId, error);
+    this.#replyFault(messageId, 'handler-failed', INTERNAL_ERROR_DESCRIPTION);
+    this.#endHandling(context);
   }
 
   async #runAfter(context: IncomingCall): Promise<void> {
@@ -812,12 +824,16 @@ export abstract class OcppEndpoint<
     const { messageId, action } = context;
     if (error instanceof OcppError) {
       this.#log.debug({ messageId, action, code: error.code }, 'handler answered with an OcppError');
-      this.#replyError(
-        messageId,
-        wireErrorCode(this.protocol, error.code),
-        error.description,
-        isJsonObject(error.details) ? error.details : EMPTY,
-      );
+      const code = wireErrorCode(this.protocol, error.code);
+      const details = isJsonObject(error.details) ? error.details : EMPTY;
+      try {
+        this.#replyError(messageId, code, error.description, details);
+      } catch (cause) {
+        // details JSON cannot carry (a BigInt, a cycle, a throwing toJSON): the code and description without them
+        this.#log.error({ err: cause, messageId, action }, 'OcppError details cannot be serialised; sent without them');
+        this.#handlerErrorEvent('handler', action, messageId, cause);
+        this.#replyError(messageId, code, error.description, EMPTY);
+      }
     } else {
       this.#log.error({ err: error, messageId, action }, 'handler failed; sent InternalError');
       this.#handlerErrorEvent('handler', action, messageId, error);
