@@ -9,7 +9,7 @@ import { createServer, type Server as HttpServer, type IncomingMessage, STATUS_C
 import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { type WebSocket, WebSocketServer } from 'ws';
+import { type PerMessageDeflateOptions, type WebSocket, WebSocketServer } from 'ws';
 import type { OcppConnection } from './connection.ts';
 import { type Logger, silentLogger } from './logger.ts';
 import type { Subprotocol } from './protocol.ts';
@@ -105,8 +105,17 @@ export interface OcppServerOptions<P extends ProtocolClasses = ProtocolClasses> 
   path?: string;
   /** Runs before the upgrade. Default: accept every well-formed handshake. */
   authenticate?: (info: HandshakeInfo) => HandshakeDecision | Promise<HandshakeDecision>;
-  /** Largest frame accepted, in bytes; a larger one closes the connection with 1009. Default 1 MiB. */
+  /**
+   * Largest message accepted, in bytes (after decompression); a larger one closes the connection with 1009.
+   * Default 1 MiB.
+   */
   maxPayload?: number;
+  /**
+   * permessage-deflate (RFC 7692) for 2.1 connections, which OCPP 2.1 recommends: `true` (the `ws` defaults),
+   * `ws`'s options, or `false`. Used only when the client offers it; 1.6 and 2.0.1 connections never compress.
+   * Default `true`.
+   */
+  perMessageDeflate?: boolean | PerMessageDeflateOptions;
   /** Longest identity accepted. Default 48 (the 2.1 limit, which 1.6 and 2.0.1 chargers fit in practice). */
   maxIdentityLength?: number;
   /** WebSocket ping interval in ms; a connection that has not answered the previous ping is dropped. 0: off. Default 30 s. */
@@ -170,6 +179,8 @@ export class OcppServer<P extends ProtocolClasses = ProtocolClasses> extends Eve
   readonly registry: ChargePointRegistry<ServedBy<P>>;
   readonly #options: OcppServerOptions<P>;
   readonly #wss: WebSocketServer;
+  /** For 2.1 connections, with permessage-deflate; `undefined` when 2.1 is not served or compression is off. */
+  readonly #wssDeflate: WebSocketServer | undefined;
   readonly #http: HttpServer | HttpsServer;
   readonly #ownsHttp: boolean;
   readonly #offered: readonly Subprotocol[];
@@ -188,15 +199,18 @@ export class OcppServer<P extends ProtocolClasses = ProtocolClasses> extends Eve
     if (this.#offered.length === 0) throw new Error('OcppServer needs at least one protocol');
     this.#logger = options.logger ?? silentLogger;
     this.registry = options.registry ?? new MemoryRegistry<ServedBy<P>>();
-    this.#wss = new WebSocketServer({
+    const serverOptions = {
       noServer: true,
       maxPayload: options.maxPayload ?? 1024 * 1024,
       // The protocol was chosen before the upgrade; ws only writes it into the response.
-      handleProtocols: (protocols) => {
-        const chosen = chooseSubprotocol([...protocols].join(','), this.#offered);
-        return chosen ?? false;
-      },
-    });
+      handleProtocols: (protocols: Set<string>) => chooseSubprotocol([...protocols].join(','), this.#offered) ?? false,
+    };
+    this.#wss = new WebSocketServer({ ...serverOptions, perMessageDeflate: false });
+    const deflate = options.perMessageDeflate ?? true;
+    this.#wssDeflate =
+      deflate !== false && this.#offered.includes('ocpp2.1')
+        ? new WebSocketServer({ ...serverOptions, perMessageDeflate: deflate })
+        : undefined;
     this.#ownsHttp = !options.server;
     this.#http = options.server ?? createServer((_req, res) => res.writeHead(426).end());
     this.#http.on('upgrade', this.#onUpgrade);
@@ -254,6 +268,7 @@ export class OcppServer<P extends ProtocolClasses = ProtocolClasses> extends Eve
     for (const ws of this.#sockets) this.#closeOrTerminate(ws, 1001, 'Server shutting down');
     await Promise.allSettled([...this.#running]);
     this.#wss.close();
+    this.#wssDeflate?.close();
     await ownHttpClosed;
   }
 
@@ -319,7 +334,8 @@ export class OcppServer<P extends ProtocolClasses = ProtocolClasses> extends Eve
     if (socket.destroyed) return;
     // close() may have started while the hook ran
     if (this.#closing) return this.#refuse(socket, request, 503, 'server closing');
-    this.#wss.handleUpgrade(request, socket, head, (ws) => this.#onConnection(ws, identity, protocol, session));
+    const wss = protocol === 'ocpp2.1' ? (this.#wssDeflate ?? this.#wss) : this.#wss;
+    wss.handleUpgrade(request, socket, head, (ws) => this.#onConnection(ws, identity, protocol, session));
   }
 
   #onConnection(ws: WebSocket, identity: string, protocol: Subprotocol | undefined, session: unknown): void {

@@ -235,3 +235,35 @@ describe('attached to an existing http server', () => {
     }
   });
 });
+
+describe('permessage-deflate (2.1)', () => {
+  it('is negotiated for 2.1 connections that offer it, never for 1.6 and 2.0.1', async () => {
+    const { url } = await startServer({ protocols: ALL });
+    const v21 = await RawClient.open(url('/CS_21'), 'ocpp2.1');
+    const v201 = await RawClient.open(url('/CS_201'), 'ocpp2.0.1');
+    const v16 = await RawClient.open(url('/CP_16'), 'ocpp1.6');
+    expect(v21.ws.extensions).toMatch(/^permessage-deflate/);
+    expect(v201.ws.extensions).toBe('');
+    expect(v16.ws.extensions).toBe('');
+    // a compressed CALL is understood
+    v21.ws.send(JSON.stringify([2, 'z1', 'BootNotification', BOOT['ocpp2.1']]), { compress: true });
+    expect((await v21.next())[0]).toBe(3);
+    await Promise.all([v21.close(), v201.close(), v16.close()]);
+  });
+
+  it('can be turned off', async () => {
+    const { url } = await startServer({ protocols: ALL, perMessageDeflate: false });
+    const client = await RawClient.open(url('/CS_21'), 'ocpp2.1');
+    expect(client.ws.extensions).toBe('');
+    await client.close();
+  });
+
+  it('the size limit applies after decompression: a small compressed frame that inflates past it closes with 1009', async () => {
+    const { server, url } = await startServer({ protocols: ALL, maxPayload: 4096 });
+    const client = await RawClient.open(url('/CS_21'), 'ocpp2.1');
+    const huge = JSON.stringify([2, 'big', 'DataTransfer', { vendorId: 'x', data: 'a'.repeat(100_000) }]);
+    client.ws.send(huge, { compress: true });
+    expect((await within(client.closed, 3000, 'closed')).code).toBe(1009);
+    expect(server.size).toBe(0);
+  });
+});
