@@ -5,15 +5,28 @@
  * of connected charge points.
  */
 import { EventEmitter } from 'node:events';
-import { createServer, type Server as HttpServer, type IncomingMessage, STATUS_CODES } from 'node:http';
-import type { Server as HttpsServer } from 'node:https';
+import {
+  createServer,
+  type Server as HttpServer,
+  type IncomingMessage,
+  type ServerResponse,
+  STATUS_CODES,
+} from 'node:http';
+import {
+  createServer as createHttpsServer,
+  type ServerOptions as HttpsOptions,
+  type Server as HttpsServer,
+} from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { DEFAULT_CIPHERS, type PeerCertificate, type SecureContextOptions, TLSSocket } from 'node:tls';
 import { type PerMessageDeflateOptions, type WebSocket, WebSocketServer } from 'ws';
+import { basicAuthPassword, secretsEqual } from './auth.ts';
 import type { OcppConnection } from './connection.ts';
 import { type Logger, silentLogger } from './logger.ts';
 import type { Subprotocol } from './protocol.ts';
 
+export { basicAuthHeader, basicAuthPassword, secretsEqual } from './auth.ts';
 export { createConsoleLogger, type LogLevel } from './cli/console-logger.ts';
 export type { Logger } from './logger.ts';
 export type { Subprotocol } from './protocol.ts';
@@ -52,10 +65,26 @@ export interface HandshakeInfo {
   /** The subprotocol the server chose. */
   protocol: Subprotocol;
   request: IncomingMessage;
+  headers: IncomingMessage['headers'];
   remoteAddress: string | undefined;
+  /**
+   * The Basic-auth password (security profiles 1 and 2), as bytes: `undefined` when the `Authorization` header is
+   * missing or garbled, names another user than the identity, or carries an empty password.
+   */
+  password: Buffer | undefined;
+  /** Over TLS: the negotiated version and cipher. */
+  tls: { version: string | null; cipher: string } | undefined;
+  /**
+   * Over TLS with `requestCert` (security profile 3): the client certificate the server verified. Its subject CN is
+   * the charge point's serial number, not its identity: map one to the other in the hook.
+   */
+  certificate: PeerCertificate | undefined;
 }
 
-/** The hook's verdict: accept (optionally with session data), or refuse with an HTTP status. */
+/**
+ * The hook's verdict: accept (optionally with session data), or refuse with an HTTP status (default 401, sent with
+ * `WWW-Authenticate: Basic` unless `headers` say otherwise). The client learns the status and nothing else.
+ */
 export type HandshakeDecision =
   | boolean
   | { accept: true; session?: unknown }
@@ -101,10 +130,25 @@ export interface OcppServerOptions<P extends ProtocolClasses = ProtocolClasses> 
   host?: string;
   /** Attach to an existing http(s) server instead of creating one. */
   server?: HttpServer | HttpsServer;
+  /**
+   * Serve over TLS (security profiles 2 and 3) with these options: `key`/`cert` (RSA >= 2048 or EC >= 224 bits),
+   * and for profile 3 `requestCert: true` with the `ca` that signs charge point certificates. Defaults added:
+   * TLS 1.2 or higher, the cipher suites OCPP requires first. Ignored when `server` is given.
+   */
+  tls?: HttpsOptions;
   /** The endpoint's path; the identity is the one path segment after it. Default `/`. */
   path?: string;
-  /** Runs before the upgrade. Default: accept every well-formed handshake. */
+  /** Runs before the upgrade. Default: accept every well-formed handshake. See `basicAuth()`. */
   authenticate?: (info: HandshakeInfo) => HandshakeDecision | Promise<HandshakeDecision>;
+  /** How long a handshake may take from the upgrade request to the hook's verdict, in ms (then 503). Default 10 s. */
+  handshakeTimeout?: number;
+  /** Most connections at once; further handshakes are refused with 503. Default 20,000. */
+  maxConnections?: number;
+  /**
+   * Most outbound bytes a connection may have unsent (a peer that stops reading); over it the connection is
+   * dropped, so the process's memory stays bounded. Default 4 MiB.
+   */
+  maxBufferedAmount?: number;
   /**
    * Largest message accepted, in bytes (after decompression); a larger one closes the connection with 1009.
    * Default 1 MiB.
@@ -113,7 +157,7 @@ export interface OcppServerOptions<P extends ProtocolClasses = ProtocolClasses> 
   /**
    * permessage-deflate (RFC 7692) for 2.1 connections, which OCPP 2.1 recommends: `true` (the `ws` defaults),
    * `ws`'s options, or `false`. Used only when the client offers it; 1.6 and 2.0.1 connections never compress.
-   * Default `true`.
+   * Default `false`: compression costs memory and CPU per connection; `maxPayload` applies after decompression.
    */
   perMessageDeflate?: boolean | PerMessageDeflateOptions;
   /** Longest identity accepted. Default 48 (the 2.1 limit, which 1.6 and 2.0.1 chargers fit in practice). */
@@ -191,6 +235,8 @@ export class OcppServer<P extends ProtocolClasses = ProtocolClasses> extends Eve
   readonly #socketOf = new WeakMap<ServedChargePoint, WebSocket>();
   #pingTimer: NodeJS.Timeout | undefined;
   #closing = false;
+  /** Handshakes between the upgrade request and the hook's verdict: they count towards `maxConnections`. */
+  #handshakes = 0;
 
   constructor(options: OcppServerOptions<P>) {
     super();
@@ -206,13 +252,23 @@ export class OcppServer<P extends ProtocolClasses = ProtocolClasses> extends Eve
       handleProtocols: (protocols: Set<string>) => chooseSubprotocol([...protocols].join(','), this.#offered) ?? false,
     };
     this.#wss = new WebSocketServer({ ...serverOptions, perMessageDeflate: false });
-    const deflate = options.perMessageDeflate ?? true;
+    const deflate = options.perMessageDeflate ?? false;
     this.#wssDeflate =
       deflate !== false && this.#offered.includes('ocpp2.1')
         ? new WebSocketServer({ ...serverOptions, perMessageDeflate: deflate })
         : undefined;
     this.#ownsHttp = !options.server;
-    this.#http = options.server ?? createServer((_req, res) => res.writeHead(426).end());
+    const upgradeRequired = (_req: IncomingMessage, res: ServerResponse) => res.writeHead(426).end();
+    this.#http =
+      options.server ??
+      (options.tls
+        ? createHttpsServer({ ...TLS_DEFAULTS, ...options.tls }, upgradeRequired)
+        : createServer(upgradeRequired));
+    if (this.#ownsHttp) {
+      // A client that sends its upgrade request's headers too slowly (slowloris) is cut off in time too.
+      this.#http.headersTimeout = options.handshakeTimeout ?? 10_000;
+      this.#http.requestTimeout = options.handshakeTimeout ?? 10_000;
+    }
     this.#http.on('upgrade', this.#onUpgrade);
     const interval = options.pingInterval ?? 30_000;
     if (interval > 0) {
@@ -237,6 +293,15 @@ export class OcppServer<P extends ProtocolClasses = ProtocolClasses> extends Eve
   get address(): AddressInfo | null {
     const address = this.#http.address();
     return typeof address === 'object' ? address : null;
+  }
+
+  /**
+   * Replaces the TLS certificate, key or CA without a restart: new handshakes use them, open connections keep
+   * theirs. Only for a server created with `tls`.
+   */
+  setSecureContext(options: SecureContextOptions): void {
+    if (!('setSecureContext' in this.#http)) throw new Error('setSecureContext needs a server created with `tls`');
+    this.#http.setSecureContext({ ...TLS_DEFAULTS, ...options });
   }
 
   /** The connected charge point with this identity, if any. */
@@ -279,8 +344,17 @@ export class OcppServer<P extends ProtocolClasses = ProtocolClasses> extends Eve
     ws.once('close', () => clearTimeout(timer));
   }
 
+  /** Drops a connection whose peer stopped reading; true when it did. */
+  #overBuffered(ws: WebSocket): boolean {
+    if (ws.bufferedAmount <= (this.#options.maxBufferedAmount ?? 4 * 1024 * 1024)) return false;
+    this.#logger.warn({ bufferedAmount: ws.bufferedAmount }, 'peer is not reading: connection dropped');
+    ws.terminate();
+    return true;
+  }
+
   #pingAll(): void {
     for (const ws of this.#sockets) {
+      if (this.#overBuffered(ws)) continue;
       if (this.#unanswered.has(ws)) {
         this.#logger.warn({ event: 'ping-timeout' }, 'no pong since the last ping: connection dropped');
         ws.terminate();
@@ -300,15 +374,21 @@ export class OcppServer<P extends ProtocolClasses = ProtocolClasses> extends Eve
 
   readonly #onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
     socket.on('error', (error) => this.#logger.debug({ err: error.message }, 'socket error during handshake'));
-    this.#handshake(request, socket, head).catch((error: unknown) => {
-      this.#logger.error({ err: error instanceof Error ? error.message : String(error) }, 'handshake failed');
-      if (!socket.destroyed) refuse(socket, 500);
-    });
+    this.#handshakes++;
+    this.#handshake(request, socket, head)
+      .catch((error: unknown) => {
+        this.#logger.error({ err: errorMessage(error) }, 'handshake failed');
+        if (!socket.destroyed) refuse(socket, 500);
+      })
+      .finally(() => this.#handshakes--);
   };
 
   async #handshake(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const options = this.#options;
     if (this.#closing) return this.#refuse(socket, request, 503, 'server closing');
+    if (this.#sockets.size + this.#handshakes > (options.maxConnections ?? 20_000)) {
+      return this.#refuse(socket, request, 503, 'connection limit reached');
+    }
     const identity = identityFromPath(request.url ?? '/', options.path ?? '/');
     if (identity === undefined) return this.#refuse(socket, request, 404, 'path is not an OCPP endpoint');
     if (identity === null) return this.#refuse(socket, request, 400, 'malformed percent-encoding in identity');
@@ -318,15 +398,16 @@ export class OcppServer<P extends ProtocolClasses = ProtocolClasses> extends Eve
     }
     let session: unknown;
     if (protocol && options.authenticate) {
-      const decision = await options.authenticate({
-        identity,
-        protocol,
-        request,
-        remoteAddress: request.socket.remoteAddress,
-      });
+      const decision = await withDeadline(
+        options.authenticate(handshakeInfo(request, identity, protocol)),
+        options.handshakeTimeout ?? 10_000,
+      );
+      if (decision === TIMED_OUT) return this.#refuse(socket, request, 503, 'authentication hook timed out');
       if (decision === false || (typeof decision === 'object' && !decision.accept)) {
         const status = typeof decision === 'object' ? (decision.status ?? 401) : 401;
-        const headers = typeof decision === 'object' && !decision.accept ? decision.headers : undefined;
+        const headers =
+          (typeof decision === 'object' && !decision.accept ? decision.headers : undefined) ??
+          (status === 401 ? { 'WWW-Authenticate': 'Basic realm="OCPP", charset="UTF-8"' } : undefined);
         return this.#refuse(socket, request, status, 'refused by the authentication hook', headers);
       }
       if (typeof decision === 'object') session = decision.session;
@@ -360,6 +441,8 @@ export class OcppServer<P extends ProtocolClasses = ProtocolClasses> extends Eve
       return;
     }
     this.#socketOf.set(chargePoint, ws);
+    // After the ChargePoint's own listener: the answers it wrote for this message are counted.
+    ws.on('message', () => this.#overBuffered(ws));
     const replaced = this.registry.set(chargePoint);
     const replacedSocket = replaced && this.#socketOf.get(replaced);
     if (replacedSocket) {
@@ -389,6 +472,63 @@ export class OcppServer<P extends ProtocolClasses = ProtocolClasses> extends Eve
       this.#logger.error({ event, err: errorMessage(error) }, 'server event listener threw; ignored');
     }
   }
+}
+
+/** Node's defaults, with the suites OCPP requires (ECDHE-ECDSA and RSA with AES-GCM) first, over TLS 1.2+. */
+const TLS_DEFAULTS: HttpsOptions = {
+  minVersion: 'TLSv1.2',
+  ciphers: [
+    'ECDHE-ECDSA-AES128-GCM-SHA256',
+    'ECDHE-ECDSA-AES256-GCM-SHA384',
+    'AES128-GCM-SHA256',
+    'AES256-GCM-SHA384',
+    DEFAULT_CIPHERS,
+  ].join(':'),
+};
+
+function handshakeInfo(request: IncomingMessage, identity: string, protocol: Subprotocol): HandshakeInfo {
+  const socket = request.socket;
+  const secure = socket instanceof TLSSocket ? socket : undefined;
+  const certificate = secure?.authorized ? secure.getPeerCertificate() : undefined;
+  return {
+    identity,
+    protocol,
+    request,
+    headers: request.headers,
+    remoteAddress: socket.remoteAddress,
+    password: basicAuthPassword(request.headers.authorization, identity),
+    tls: secure ? { version: secure.getProtocol(), cipher: secure.getCipher().name } : undefined,
+    certificate: certificate && Object.keys(certificate).length > 0 ? certificate : undefined,
+  };
+}
+
+const TIMED_OUT = Symbol('timed out');
+
+function withDeadline<T>(value: T | Promise<T>, ms: number): Promise<T | typeof TIMED_OUT> {
+  if (!(value instanceof Promise)) return Promise.resolve(value);
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<typeof TIMED_OUT>((resolve) => {
+    timer = setTimeout(resolve, ms, TIMED_OUT);
+  });
+  return Promise.race([value, deadline]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * An `authenticate` hook for security profiles 1 and 2: `passwordOf(identity)` gives the expected password
+ * (bytes or text), or `undefined` for an unknown identity (refused with 404). A missing, garbled or wrong password,
+ * or a username other than the identity, is refused with 401. Passwords are compared in constant time.
+ */
+export function basicAuth(
+  passwordOf: (
+    identity: string,
+    info: HandshakeInfo,
+  ) => Buffer | string | undefined | Promise<Buffer | string | undefined>,
+): (info: HandshakeInfo) => Promise<HandshakeDecision> {
+  return async (info) => {
+    const expected = await passwordOf(info.identity, info);
+    if (expected === undefined) return { accept: false, status: 404 };
+    return info.password !== undefined && secretsEqual(info.password, expected);
+  };
 }
 
 function errorMessage(error: unknown): string {

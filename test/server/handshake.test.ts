@@ -137,13 +137,14 @@ describe('identity from the path', () => {
 
 describe('authentication hook', () => {
   it('refuses with its status and headers before the upgrade, and sees the handshake', async () => {
-    const seen: Omit<HandshakeInfo, 'request'>[] = [];
+    const seen: Pick<HandshakeInfo, 'identity' | 'protocol' | 'remoteAddress' | 'password' | 'tls' | 'certificate'>[] =
+      [];
     let authorization: string | undefined;
     const { server, url } = await startServer({
       protocols: ALL,
       authenticate: (info) => {
-        const { request, ...rest } = info;
-        seen.push(rest);
+        const { request, identity, protocol, remoteAddress, password, tls, certificate } = info;
+        seen.push({ identity, protocol, remoteAddress, password, tls, certificate });
         authorization = request.headers.authorization;
         return { accept: false, status: 401, headers: { 'WWW-Authenticate': 'Basic realm="ocpp"' } };
       },
@@ -153,7 +154,16 @@ describe('authentication hook', () => {
     expect(answer.status).toBe(401);
     expect(answer.headers['www-authenticate']).toBe('Basic realm="ocpp"');
     expect(answer.headers['content-length']).toBe('0');
-    expect(seen).toEqual([{ identity: 'CP_1', protocol: 'ocpp2.0.1', remoteAddress: '127.0.0.1' }]);
+    expect(seen).toEqual([
+      {
+        identity: 'CP_1',
+        protocol: 'ocpp2.0.1',
+        remoteAddress: '127.0.0.1',
+        password: Buffer.from('secret'),
+        tls: undefined,
+        certificate: undefined,
+      },
+    ]);
     expect(authorization).toBe(basic);
     expect(server.size).toBe(0);
   });
@@ -237,8 +247,8 @@ describe('attached to an existing http server', () => {
 });
 
 describe('permessage-deflate (2.1)', () => {
-  it('is negotiated for 2.1 connections that offer it, never for 1.6 and 2.0.1', async () => {
-    const { url } = await startServer({ protocols: ALL });
+  it('when turned on, is negotiated for 2.1 connections that offer it, never for 1.6 and 2.0.1', async () => {
+    const { url } = await startServer({ protocols: ALL, perMessageDeflate: true });
     const v21 = await RawClient.open(url('/CS_21'), 'ocpp2.1');
     const v201 = await RawClient.open(url('/CS_201'), 'ocpp2.0.1');
     const v16 = await RawClient.open(url('/CP_16'), 'ocpp1.6');
@@ -251,15 +261,15 @@ describe('permessage-deflate (2.1)', () => {
     await Promise.all([v21.close(), v201.close(), v16.close()]);
   });
 
-  it('can be turned off', async () => {
-    const { url } = await startServer({ protocols: ALL, perMessageDeflate: false });
+  it('is off by default', async () => {
+    const { url } = await startServer({ protocols: ALL });
     const client = await RawClient.open(url('/CS_21'), 'ocpp2.1');
     expect(client.ws.extensions).toBe('');
     await client.close();
   });
 
   it('the size limit applies after decompression: a small compressed frame that inflates past it closes with 1009', async () => {
-    const { server, url } = await startServer({ protocols: ALL, maxPayload: 4096 });
+    const { server, url } = await startServer({ protocols: ALL, maxPayload: 4096, perMessageDeflate: true });
     const client = await RawClient.open(url('/CS_21'), 'ocpp2.1');
     const huge = JSON.stringify([2, 'big', 'DataTransfer', { vendorId: 'x', data: 'a'.repeat(100_000) }]);
     client.ws.send(huge, { compress: true });
