@@ -1,0 +1,124 @@
+/**
+ * Errors of cluster calls. The OCPP-level outcomes of a remote call arrive as the same classes a local call rejects
+ * with (`CallError`, `CallTimeoutError`, `ConnectionClosedError`, `CallAbortedError`, `RequestValidationError`); these
+ * are the cluster's own, for what only a cluster can get wrong.
+ *
+ * `delivered` tells what the caller may assume: `false` means the charge point never saw the call (safe to retry);
+ * `undefined` means nobody can tell (the call may or may not have run).
+ */
+import type { Subprotocol } from '../protocol.ts';
+
+export abstract class ClusterError extends Error {
+  abstract override readonly name: string;
+  /** `false`: the call was not sent to the charge point. `undefined`: unknown. */
+  abstract readonly delivered: false | undefined;
+}
+
+/** No node holds a connection of this identity (or the node that held it is gone). Nothing was sent. */
+export class ChargePointNotConnectedError extends ClusterError {
+  override readonly name: string = 'ChargePointNotConnectedError';
+  override readonly delivered = false;
+  constructor(
+    readonly identity: string,
+    readonly action: string,
+  ) {
+    super(`${action}: charge point "${identity}" is not connected to any node`);
+  }
+}
+
+/**
+ * The node that holds the charge point's connection died or left before it answered (its liveness key expired or
+ * it announced its shutdown). The call may or may not have reached the charge point.
+ */
+export class RemoteNodeLostError extends ClusterError {
+  override readonly name: string = 'RemoteNodeLostError';
+  override readonly delivered = undefined;
+  constructor(
+    readonly identity: string,
+    readonly action: string,
+    readonly nodeId: string,
+  ) {
+    super(`${action} to "${identity}": node "${nodeId}" was lost before it answered`);
+  }
+}
+
+/**
+ * No answer came through the cluster within the call's bound (its timeout plus the delivery margin). `delivered`
+ * is `false` when the request never left this node.
+ */
+export class ClusterTimeoutError extends ClusterError {
+  override readonly name: string = 'ClusterTimeoutError';
+  override readonly delivered: false | undefined;
+  constructor(
+    readonly identity: string,
+    readonly action: string,
+    readonly timeout: number,
+    sent: boolean,
+    readonly nodeId?: string,
+  ) {
+    super(
+      `${action} to "${identity}": no answer through the cluster within ${timeout} ms` +
+        (sent ? `${nodeId === undefined ? '' : ` (node "${nodeId}")`}` : ' (not sent: Redis unreachable or no route)'),
+    );
+    this.delivered = sent ? undefined : false;
+  }
+}
+
+/** Back-pressure: too many remote calls in flight on this node (or on the owning node). Nothing was sent. */
+export class ClusterBusyError extends ClusterError {
+  override readonly name: string = 'ClusterBusyError';
+  override readonly delivered = false;
+  constructor(
+    readonly identity: string,
+    readonly action: string,
+    readonly where: 'caller' | 'owner',
+    readonly limit: number,
+  ) {
+    super(
+      `${action} to "${identity}": ${where === 'caller' ? 'this node' : 'the owning node'} has ${limit} remote calls in flight`,
+    );
+  }
+}
+
+/** The call was made through a version-typed view but the charge point speaks another version. Nothing was sent. */
+export class ProtocolMismatchError extends ClusterError {
+  override readonly name: string = 'ProtocolMismatchError';
+  override readonly delivered = false;
+  constructor(
+    readonly identity: string,
+    readonly action: string,
+    readonly expected: Subprotocol,
+    readonly actual: string,
+  ) {
+    super(`${action} to "${identity}": the call is typed for ${expected} but the charge point speaks ${actual}`);
+  }
+}
+
+/** The cluster adapter was closed (or not started) before the call could complete. */
+export class ClusterClosedError extends ClusterError {
+  override readonly name: string = 'ClusterClosedError';
+  override readonly delivered = undefined;
+  constructor(
+    readonly identity: string,
+    readonly action: string,
+  ) {
+    super(`${action} to "${identity}": the cluster adapter is closed`);
+  }
+}
+
+/**
+ * The owning node failed while running the call for a reason other than the OCPP outcome (an application fault in
+ * a listener, an unserialisable payload). `remoteName` and `message` are the remote error's.
+ */
+export class RemoteCallFailedError extends ClusterError {
+  override readonly name: string = 'RemoteCallFailedError';
+  override readonly delivered = undefined;
+  constructor(
+    readonly identity: string,
+    readonly action: string,
+    readonly remoteName: string,
+    remoteMessage: string,
+  ) {
+    super(`${action} to "${identity}" failed on the owning node: ${remoteName}: ${remoteMessage}`);
+  }
+}
