@@ -1,0 +1,50 @@
+/**
+ * ocppkit's own client side: a 1.6 `ChargePointSession` over a `ws` WebSocket, validation on (the default). The
+ * endpoint keeps one CALL outstanding per connection (the OCPP-J rule) and queues the others in order: with
+ * `inflight` > 1, that many `call()`s are pending per connection but one is on the wire.
+ */
+import { ChargePointSession } from '../../src/v16/index.ts';
+import { BOOT_REQUEST, MIX } from '../lib/payloads.ts';
+import type { ConnectFn, LoadConnection, Meter } from './meter.ts';
+import { openSocket } from './raw.ts';
+
+class KitConnection implements LoadConnection {
+  readonly #loops: Promise<void>[] = [];
+
+  constructor(
+    readonly session: ChargePointSession,
+    readonly meter: Meter,
+  ) {}
+
+  run(inflight: number): void {
+    for (let i = 0; i < inflight; i++) this.#loops.push(this.#loop(i));
+  }
+
+  async #loop(first: number): Promise<void> {
+    const meter = this.meter;
+    const session = this.session;
+    for (let n = first; meter.running; n++) {
+      const sentAt = performance.now();
+      try {
+        if (MIX[n & 1] === 'BootNotification') await session.call('BootNotification', BOOT_REQUEST);
+        else await session.call('Heartbeat', {});
+        meter.record(performance.now() - sentAt, true);
+      } catch {
+        meter.record(performance.now() - sentAt, false);
+      }
+    }
+  }
+
+  async drained(): Promise<void> {
+    await Promise.all(this.#loops);
+  }
+
+  close(): void {
+    void this.session.close();
+  }
+}
+
+export const connect: ConnectFn = async (url, identity, meter) => {
+  const ws = await openSocket(url, identity);
+  return new KitConnection(new ChargePointSession(identity, ws), meter);
+};
