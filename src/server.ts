@@ -27,7 +27,7 @@ import { type Logger, silentLogger } from './logger.ts';
 import type { Subprotocol } from './protocol.ts';
 
 export { basicAuthHeader, basicAuthPassword, secretsEqual } from './auth.ts';
-export { createConsoleLogger, type LogLevel } from './cli/console-logger.ts';
+export { createConsoleLogger, type LogLevel } from './console-logger.ts';
 export type { Logger } from './logger.ts';
 export type { Subprotocol } from './protocol.ts';
 

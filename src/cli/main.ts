@@ -1,9 +1,10 @@
-/** The `ocppkit` command line: `serve` (the demo CSMS), `connect` (an interactive client). */
+/** The `ocppkit` command line: `serve` (the demo CSMS), `connect` (an interactive client), `simulate` (load). */
 import { parseArgs } from 'node:util';
+import { createConsoleLogger, isLogLevel, LOG_LEVELS } from '../console-logger.ts';
 import { ALL_PROTOCOLS, createDemoCsms } from '../demo/index.ts';
 import type { Subprotocol } from '../protocol.ts';
 import { connect } from './connect.ts';
-import { createConsoleLogger, isLogLevel, LOG_LEVELS } from './console-logger.ts';
+import { SIMULATE_USAGE, SimulateUsageError, simulateCommand } from './simulate.ts';
 
 export const USAGE = `Usage: ocppkit <command> [options]
 
@@ -18,6 +19,7 @@ Commands:
   connect <url>         Connect to a CSMS, send each line typed as a frame, print each frame received
     --protocol <p>      Subprotocol to offer; repeat or comma-separate for several (default ocpp1.6)
 
+${SIMULATE_USAGE}
   --help                Show this help
 `;
 
@@ -99,6 +101,8 @@ export async function main(argv: string[]): Promise<number> {
         return await serve(rest);
       case 'connect':
         return await connectCommand(rest);
+      case 'simulate':
+        return await simulateCommand(rest);
       case undefined:
       case '--help':
       case '-h':
@@ -109,7 +113,11 @@ export async function main(argv: string[]): Promise<number> {
         throw new UsageError(`unknown command ${command}`);
     }
   } catch (error) {
-    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    if (
+      error instanceof UsageError ||
+      error instanceof SimulateUsageError ||
+      (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
+    ) {
       process.stderr.write(`ocppkit: ${(error as Error).message}\n\n${USAGE}`);
       return 2;
     }

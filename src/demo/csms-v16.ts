@@ -1,4 +1,6 @@
 /** The demo CSMS for OCPP 1.6: a sensible answer to every message a 1.6 charge point sends. */
+
+import type { ChargePointClass } from '../server.ts';
 import {
   AuthorizationStatus,
   type AuthorizeRequest,
@@ -14,7 +16,7 @@ import {
 } from '../v16/index.ts';
 import type { DemoStore } from './store.ts';
 
-export function createV16DemoChargePoint(store: DemoStore) {
+export function createV16DemoChargePoint(store: DemoStore): ChargePointClass<ChargePoint> {
   const idTagInfo = (idTag: string): IdTagInfo => ({
     status: store.isAuthorized(idTag) ? AuthorizationStatus.Accepted : AuthorizationStatus.Invalid,
   });

@@ -1,4 +1,6 @@
 /** The demo CSMS for OCPP 2.0.1: a sensible answer to every message a 2.0.1 charging station sends. */
+
+import type { ChargePointClass } from '../server.ts';
 import {
   type AuthorizeRequest,
   ChargePoint,
@@ -9,7 +11,7 @@ import {
 import { v2Answers } from './csms-v2.ts';
 import type { DemoStore } from './store.ts';
 
-export function createV201DemoChargePoint(store: DemoStore) {
+export function createV201DemoChargePoint(store: DemoStore): ChargePointClass<ChargePoint> {
   const answer = v2Answers(store);
   return class DemoChargePointV201 extends ChargePoint implements Required<V201Handlers> {
     onBootNotification() {

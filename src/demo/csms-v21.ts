@@ -1,4 +1,6 @@
 /** The demo CSMS for OCPP 2.1: a sensible answer to every message a 2.1 charging station sends. */
+
+import type { ChargePointClass } from '../server.ts';
 import {
   type AuthorizeRequest,
   ChargePoint,
@@ -16,7 +18,7 @@ import type { DemoStore } from './store.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-export function createV21DemoChargePoint(store: DemoStore) {
+export function createV21DemoChargePoint(store: DemoStore): ChargePointClass<ChargePoint> {
   const answer = v2Answers(store);
   return class DemoChargePointV21 extends ChargePoint implements Required<V21Handlers> {
     onAuthorize(request: AuthorizeRequest) {

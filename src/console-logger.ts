@@ -1,5 +1,5 @@
 /** A small logger for the CLI and examples: one line per record on stderr, with the pino-compatible shape. */
-import type { Logger } from '../logger.ts';
+import type { Logger } from './logger.ts';
 
 export const LOG_LEVELS = ['silent', 'error', 'warn', 'info', 'debug'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];

@@ -1,0 +1,220 @@
+/**
+ * `npm run check:package`: checks the package as it is published. Packs it, lints the package (publint, and
+ * @arethetypeswrong for node16 and bundler resolution), installs the tarball into a temporary project outside the
+ * repository, compiles every TypeScript example of the README and docs/ against it under a strict consumer tsconfig
+ * (node16 and bundler resolution), runs the quickstart server in ESM and CommonJS, checks that importing one
+ * version loads no other version's code, and runs `npx ocppkit --help`.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { WebSocket } from 'ws';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const bin = (name: string) => join(root, 'node_modules', '.bin', name);
+const run = (cmd: string, args: string[], cwd: string) =>
+  execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+
+function step(name: string, action: () => void | Promise<void>) {
+  return async () => {
+    const started = performance.now();
+    try {
+      await action();
+    } catch (error) {
+      const out = error as { stdout?: string; stderr?: string; message: string };
+      console.error(`✗ ${name}\n${out.stdout ?? ''}${out.stderr ?? ''}${out.message}`);
+      process.exit(1);
+    }
+    console.log(`✓ ${name} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+  };
+}
+
+/** Every ```ts block of the README and docs/*.md, with where it came from. */
+export function docSnippets(): { source: string; code: string }[] {
+  const files = [
+    join(root, 'README.md'),
+    ...readdirSync(join(root, 'docs'))
+      .filter((f) => f.endsWith('.md'))
+      .map((f) => join(root, 'docs', f)),
+  ];
+  return files.flatMap((file) =>
+    [...readFileSync(file, 'utf8').matchAll(/```ts\n([\s\S]*?)```/g)].map((m, i) => ({
+      source: `${basename(file, '.md')}_${i}`,
+      code: m[1] as string,
+    })),
+  );
+}
+
+const work = mkdtempSync(join(tmpdir(), 'ocppkit-package-'));
+const consumer = join(work, 'consumer');
+let tarball = '';
+
+const steps = [
+  step('build and pack', () => {
+    const out = run('npm', ['pack', '--json', '--pack-destination', work], root);
+    const info = JSON.parse(out.slice(out.indexOf('['))) as {
+      filename: string;
+      size: number;
+      unpackedSize: number;
+      entryCount: number;
+    }[];
+    const [packed] = info;
+    if (!packed) throw new Error('npm pack said nothing');
+    tarball = join(work, packed.filename);
+    console.log(
+      `  ${packed.filename}: ${(packed.size / 1024).toFixed(0)} kB packed, ${(packed.unpackedSize / 1024 / 1024).toFixed(1)} MB unpacked, ${packed.entryCount} files`,
+    );
+  }),
+  step('publint', () => void run(bin('publint'), ['--strict', tarball], root)),
+  step('are the types wrong (node16, bundler)', () => void run(bin('attw'), [tarball, '--profile', 'node16'], root)),
+  step('install the tarball into a project outside the repository', () => {
+    mkdirSync(consumer);
+    writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
+    run('npm', ['install', '--no-audit', '--no-fund', tarball, '@types/node@20', '@types/ws@8'], consumer);
+  }),
+  step('compile the README and docs examples (strict; node16 and bundler resolution)', () => {
+    const snippets = join(consumer, 'snippets');
+    mkdirSync(snippets);
+    for (const { source, code } of docSnippets())
+      writeFileSync(join(snippets, `${source}.ts`), `${code}\nexport {};\n`);
+    const strict = {
+      strict: true,
+      exactOptionalPropertyTypes: true,
+      noUncheckedIndexedAccess: true,
+      noImplicitOverride: true,
+      skipLibCheck: false,
+      noEmit: true,
+      target: 'es2022',
+      types: ['node'],
+    };
+    for (const [name, resolution] of [
+      ['tsconfig.node16.json', { module: 'node16', moduleResolution: 'node16' }],
+      ['tsconfig.bundler.json', { module: 'esnext', moduleResolution: 'bundler' }],
+    ] as const) {
+      writeFileSync(
+        join(consumer, name),
+        JSON.stringify({ compilerOptions: { ...strict, ...resolution }, include: ['snippets'] }),
+      );
+      run(bin('tsc'), ['-p', name], consumer);
+    }
+  }),
+  step('run the quickstart server from the package, as ESM and as CommonJS', async () => {
+    writeFileSync(join(consumer, 'quickstart.mjs'), quickstart('import'));
+    writeFileSync(join(consumer, 'quickstart.cjs'), quickstart('require'));
+    for (const file of ['quickstart.mjs', 'quickstart.cjs']) await bootAgainst(file);
+  }),
+  step('importing one version loads no other version', () => {
+    for (const version of ['v16', 'v201', 'v21']) {
+      const others = ['v16', 'v201', 'v21'].filter((v) => v !== version);
+      const cjsLoaded = run(
+        'node',
+        ['-e', `require('ocppkit/${version}'); console.log(Object.keys(require.cache).join('\\n'))`],
+        consumer,
+      );
+      const loads = join(work, `loads-${version}.txt`);
+      execFileSync(
+        'node',
+        [
+          '--import',
+          join(root, '.ci', 'record-loads.mjs'),
+          '--input-type=module',
+          '-e',
+          `await import('ocppkit/${version}')`,
+        ],
+        {
+          cwd: consumer,
+          env: { ...process.env, OCPPKIT_LOADS: loads },
+        },
+      );
+      const esmLoaded = readFileSync(loads, 'utf8');
+      for (const [mode, loaded] of [
+        ['CommonJS', cjsLoaded],
+        ['ESM', esmLoaded],
+      ] as const) {
+        if (!loaded.includes(`/generated/${version}/validators.js`))
+          throw new Error(`${mode} ${version}: its own validators were not loaded`);
+        for (const other of others) {
+          if (loaded.includes(`/generated/${other}/`))
+            throw new Error(`${mode} import of ocppkit/${version} loaded ${other}`);
+        }
+      }
+    }
+  }),
+  step('npx ocppkit --help', () => {
+    const help = run('npx', ['--no-install', 'ocppkit', '--help'], consumer);
+    if (!help.includes('Usage: ocppkit')) throw new Error(`unexpected help output:\n${help}`);
+  }),
+];
+
+/** The README's quickstart as plain JavaScript (no decorators on Node 20): a handler method of `V16Handlers`. */
+function quickstart(style: 'import' | 'require'): string {
+  const imports =
+    style === 'import'
+      ? `import { ChargePoint, RegistrationStatus, callResult } from 'ocppkit/v16';\nimport { OcppServer } from 'ocppkit/server';`
+      : `const { ChargePoint, RegistrationStatus, callResult } = require('ocppkit/v16');\nconst { OcppServer } = require('ocppkit/server');`;
+  return `${imports}
+class MyChargePoint extends ChargePoint {
+  onBootNotification() {
+    return new callResult.BootNotification({ currentTime: new Date().toISOString(), interval: 10, status: RegistrationStatus.Accepted });
+  }
+}
+const server = new OcppServer({ port: 0, host: '127.0.0.1', protocols: { 'ocpp1.6': MyChargePoint } });
+server.listen().then((address) => console.log('listening ' + address.port));
+process.on('SIGTERM', () => server.close().then(() => process.exit(0)));
+`;
+}
+
+/** Starts a quickstart file, sends the guide's BootNotification and checks the answer. */
+async function bootAgainst(file: string): Promise<void> {
+  const child = spawn('node', [file], { cwd: consumer, stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${file} did not start`)), 10_000);
+      child.stdout.on('data', (chunk: Buffer) => {
+        const match = /listening (\d+)/.exec(chunk.toString());
+        if (match) {
+          clearTimeout(timer);
+          resolve(Number(match[1]));
+        }
+      });
+      child.on('exit', (code) => reject(new Error(`${file} exited with ${code}`)));
+    });
+    const answer = await new Promise<unknown>((resolve, reject) => {
+      const ws = new WebSocket(`ws://127.0.0.1:${port}/cp_id_1`, 'ocpp1.6');
+      const timer = setTimeout(() => reject(new Error('no answer')), 5000);
+      ws.on('open', () =>
+        ws.send(
+          '[2,"12345","BootNotification",{"chargePointVendor":"The Mobility House","chargePointModel":"Optimus"}]',
+        ),
+      );
+      ws.on('message', (data) => {
+        clearTimeout(timer);
+        resolve(JSON.parse(String(data)));
+        ws.close();
+      });
+      ws.on('error', reject);
+    });
+    const [type, id, payload] = answer as [number, string, { interval: number; status: string; currentTime: string }];
+    if (
+      type !== 3 ||
+      id !== '12345' ||
+      payload.interval !== 10 ||
+      payload.status !== 'Accepted' ||
+      Number.isNaN(Date.parse(payload.currentTime))
+    ) {
+      throw new Error(`${file}: unexpected answer ${JSON.stringify(answer)}`);
+    }
+  } finally {
+    child.kill('SIGTERM');
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  try {
+    for (const s of steps) await s();
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
