@@ -178,8 +178,8 @@ describe('retries', () => {
     expect(log.at(-1)?.event).toMatchObject({ action: 'StartTransaction', attempts: 3 });
     const at = received.map((r) => r.at);
     expect(at).toHaveLength(3);
-    expect((at[1] ?? 0) - (at[0] ?? 0)).toBeGreaterThanOrEqual(39);
-    expect((at[2] ?? 0) - (at[1] ?? 0)).toBeGreaterThanOrEqual(79);
+    expect((at[1] ?? 0) - (at[0] ?? 0)).toBeGreaterThanOrEqual(38);
+    expect((at[2] ?? 0) - (at[1] ?? 0)).toBeGreaterThanOrEqual(78);
   });
 
   test('after the last attempt: dropped, its call rejects, the next message follows', async () => {

@@ -67,8 +67,8 @@ test('after the server drops it: reconnects with the back-off, resets it after a
     const connecting = log.find((e) => e.name === 'connecting' && e.at >= s.at);
     const waited = (connecting?.at ?? Number.NaN) - s.at;
     const delay = (s.event as v16.ReconnectScheduledEvent).delay;
-    expect(waited).toBeGreaterThanOrEqual(delay - 1);
-    expect(waited).toBeLessThan(delay + 150);
+    expect(waited).toBeGreaterThanOrEqual(delay - 2);
+    expect(waited).toBeLessThan(delay + 300);
   }
 });
 
@@ -96,7 +96,7 @@ test('connect timeout: an attempt that does not open in time fails and is retrie
   await until(() => log.filter((e) => e.name === 'connect:error').length === 2);
   const [c1, e1] = log;
   expect((e1?.event as v16.ConnectErrorEvent | undefined)?.error.message).toBe('No connection within 100 ms');
-  expect((e1?.at ?? 0) - (c1?.at ?? 0)).toBeGreaterThanOrEqual(99);
+  expect((e1?.at ?? 0) - (c1?.at ?? 0)).toBeGreaterThanOrEqual(97);
   expect((e1?.at ?? 0) - (c1?.at ?? 0)).toBeLessThan(1000);
   expect(cp.state).not.toBe('open');
 });
@@ -166,7 +166,7 @@ describe('ping', () => {
     expect(closed).toEqual({ identity: 'G1', code: 1006, reason: 'No pong within 80 ms', reconnect: true });
     const [open, close] = log;
     // ping after 50 ms, then 80 ms without a pong
-    expect((close?.at ?? 0) - (open?.at ?? 0)).toBeGreaterThanOrEqual(129);
+    expect((close?.at ?? 0) - (open?.at ?? 0)).toBeGreaterThanOrEqual(125);
     expect(pings).toHaveLength(1);
     await next(cp, 'open');
     expect(raw.sockets).toHaveLength(2);
