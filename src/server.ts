@@ -234,6 +234,8 @@ export class OcppServer<P extends ProtocolClasses = ProtocolClasses> extends Eve
   readonly #unanswered = new WeakSet<WebSocket>();
   readonly #socketOf = new WeakMap<ServedChargePoint, WebSocket>();
   #pingTimer: NodeJS.Timeout | undefined;
+  /** The TLS context options in use (`tls` with the defaults), merged into by `setSecureContext()`. */
+  #secureContext: SecureContextOptions;
   #closing = false;
   /** Handshakes between the upgrade request and the hook's verdict: they count towards `maxConnections`. */
   #handshakes = 0;
@@ -259,16 +261,21 @@ export class OcppServer<P extends ProtocolClasses = ProtocolClasses> extends Eve
         : undefined;
     this.#ownsHttp = !options.server;
     const upgradeRequired = (_req: IncomingMessage, res: ServerResponse) => res.writeHead(426).end();
+    const handshakeTimeout = options.handshakeTimeout ?? 10_000;
+    // A client that sends its upgrade request's headers too slowly (slowloris) is cut off in time too: node checks
+    // the headers' deadline every `connectionsCheckingInterval` (30 s by default), so check at least every second.
+    const httpOptions = {
+      headersTimeout: handshakeTimeout,
+      requestTimeout: handshakeTimeout,
+      connectionsCheckingInterval: Math.round(Math.min(1000, Math.max(100, handshakeTimeout / 2))),
+    };
+    this.#secureContext = options.tls && !options.server ? { ...TLS_DEFAULTS, ...options.tls } : TLS_DEFAULTS;
     this.#http =
       options.server ??
       (options.tls
-        ? createHttpsServer({ ...TLS_DEFAULTS, ...options.tls }, upgradeRequired)
-        : createServer(upgradeRequired));
-    if (this.#ownsHttp) {
-      // A client that sends its upgrade request's headers too slowly (slowloris) is cut off in time too.
-      this.#http.headersTimeout = options.handshakeTimeout ?? 10_000;
-      this.#http.requestTimeout = options.handshakeTimeout ?? 10_000;
-    }
+        ? // a client that never completes the TLS handshake is cut off after the same time (node's default: 120 s)
+          createHttpsServer({ ...httpOptions, handshakeTimeout, ...this.#secureContext }, upgradeRequired)
+        : createServer(httpOptions, upgradeRequired));
     this.#http.on('upgrade', this.#onUpgrade);
     const interval = options.pingInterval ?? 30_000;
     if (interval > 0) {
@@ -297,11 +304,14 @@ export class OcppServer<P extends ProtocolClasses = ProtocolClasses> extends Eve
 
   /**
    * Replaces the TLS certificate, key or CA without a restart: new handshakes use them, open connections keep
-   * theirs. Only for a server created with `tls`.
+   * theirs. Options not given keep their current value (`ca`, `ciphers`, …). Only for a server created with `tls`.
    */
   setSecureContext(options: SecureContextOptions): void {
     if (!('setSecureContext' in this.#http)) throw new Error('setSecureContext needs a server created with `tls`');
-    this.#http.setSecureContext({ ...TLS_DEFAULTS, ...options });
+    // What is not given is kept: rotating the server certificate must not drop the CA that verifies charge points.
+    const next = { ...this.#secureContext, ...options };
+    this.#http.setSecureContext(next);
+    this.#secureContext = next;
   }
 
   /** The connected charge point with this identity, if any. */
@@ -443,6 +453,12 @@ export class OcppServer<P extends ProtocolClasses = ProtocolClasses> extends Eve
     this.#socketOf.set(chargePoint, ws);
     // After the ChargePoint's own listener: the answers it wrote for this message are counted.
     ws.on('message', () => this.#overBuffered(ws));
+    // And after each send: answers written later (async handlers, a burst of CALLs read at once) are counted too.
+    const send = ws.send.bind(ws) as (...args: unknown[]) => void;
+    ws.send = ((...args: unknown[]) => {
+      send(...args);
+      if (ws.readyState === ws.OPEN) this.#overBuffered(ws);
+    }) as WebSocket['send'];
     const replaced = this.registry.set(chargePoint);
     const replacedSocket = replaced && this.#socketOf.get(replaced);
     if (replacedSocket) {
