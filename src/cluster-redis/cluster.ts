@@ -316,11 +316,21 @@ export class RedisCluster<P extends ProtocolClasses = ProtocolClasses> extends E
     this.#started = true;
     const ms = this.#o.commandTimeout;
     const connect = (client: Redis) =>
-      client.status === 'wait' ? bounded(client.connect(), ms, 'connect') : Promise.resolve();
-    await Promise.all([connect(this.redis), connect(this.#sub)]);
-    await bounded(this.#subscribe(), ms, 'SUBSCRIBE');
-    await bounded(this.#syncClock(), ms, 'TIME');
-    await bounded(this.#heartbeat(), ms, 'heartbeat');
+      client.status === 'wait' || client.status === 'end'
+        ? bounded(client.connect(), ms, 'connect')
+        : Promise.resolve();
+    try {
+      await Promise.all([connect(this.redis), connect(this.#sub)]);
+      await bounded(this.#subscribe(), ms, 'SUBSCRIBE');
+      await bounded(this.#syncClock(), ms, 'TIME');
+      await bounded(this.#heartbeat(), ms, 'heartbeat');
+    } catch (error) {
+      this.#started = false;
+      // no reconnecting in the background: start() may be called again
+      this.#sub.disconnect();
+      if (this.#ownsRedis) this.redis.disconnect();
+      throw new Error(`RedisCluster: Redis is not reachable: ${errorText(error)}`, { cause: error });
+    }
     this.server.on('connect', this.#onConnect);
     this.server.on('disconnect', this.#onDisconnect);
     const existing: Promise<void>[] = [];
