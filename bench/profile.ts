@@ -2,7 +2,8 @@
  * Summarise a V8 CPU profile (`node --cpu-prof`): self and inclusive time per function, and per source file.
  * `npx tsx bench/profile.ts <file.cpuprofile> [top]` prints the summary; bench/run.ts uses it for `--profile`.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { SourceMap } from 'node:module';
 import { basename, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -40,15 +41,35 @@ export interface ProfileSummary {
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
-/** A readable location: repo-relative for the project's files (the build mirrors the tree), else the package path. */
-function where(url: string, line: number): string {
+const sourceMaps = new Map<string, SourceMap | undefined>();
+
+/** The built file's source map (bench/results/build is compiled with maps), if any. */
+function sourceMapOf(path: string): SourceMap | undefined {
+  if (!sourceMaps.has(path)) {
+    const file = `${path}.map`;
+    sourceMaps.set(path, existsSync(file) ? new SourceMap(JSON.parse(readFileSync(file, 'utf8'))) : undefined);
+  }
+  return sourceMaps.get(path);
+}
+
+/**
+ * A readable location: repo-relative for the project's files, with the TypeScript line when the build has a source
+ * map (profiles count lines from 0), else the package path.
+ */
+function where(url: string, line: number, column = 0): string {
   if (url === '') return '';
   let path = url.startsWith('file://') ? fileURLToPath(url) : url;
   const build = path.indexOf('/bench/results/build/');
-  if (build >= 0) path = path.slice(build + '/bench/results/build/'.length).replace(/\.js$/, '.ts');
-  else if (path.includes('/node_modules/'))
+  if (build >= 0) {
+    const entry = line >= 0 ? sourceMapOf(path)?.findEntry(line, column) : undefined;
+    path = path.slice(build + '/bench/results/build/'.length).replace(/\.js$/, '.ts');
+    const original = (entry as { originalLine?: number } | undefined)?.originalLine;
+    if (typeof original === 'number') return `${path}:${original + 1}`;
+  } else if (path.includes('/node_modules/')) {
     path = path.slice(path.lastIndexOf('/node_modules/') + '/node_modules/'.length);
-  else if (path.startsWith(ROOT)) path = relative(ROOT, path);
+  } else if (path.startsWith(ROOT)) {
+    path = relative(ROOT, path);
+  }
   return line >= 0 ? `${path}:${line + 1}` : path;
 }
 
@@ -59,7 +80,7 @@ export function summarizeProfile(profile: CpuProfile): ProfileSummary {
   for (const node of profile.nodes) total += node.hitCount ?? 0;
   const keyOf = (node: ProfileNode): string => {
     const f = node.callFrame;
-    return `${f.functionName || '(anonymous)'}\u0000${where(f.url, f.lineNumber)}`;
+    return `${f.functionName || '(anonymous)'}\u0000${where(f.url, f.lineNumber, f.columnNumber)}`;
   };
   const self = new Map<string, number>();
   const inclusive = new Map<string, number>();

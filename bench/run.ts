@@ -320,8 +320,13 @@ interface ThroughputCellResult {
   serverCpu: Summary;
   clientCpu: Summary;
   otherCpu: Summary;
+  /** CPU time per round trip, µs: the cost of the stack, less sensitive to other programs than the rate. */
+  serverUs: Summary;
+  clientUs: Summary;
   errors: number;
   ratio: number;
+  /** (server + client) CPU per round trip, as a ratio to raw ws's. */
+  costRatio: number;
   samples: ThroughputSample[];
 }
 
@@ -348,7 +353,7 @@ async function throughputScenario(
       if (s === undefined) continue;
       samples.get(cell.id)?.push(s);
       log(
-        `${name} r${round} ${cell.label.padEnd(30)} ${fmt(s.rps, 0).padStart(7)} rt/s  p50 ${fmt(s.p50, 2)} ms  p99 ${fmt(s.p99, 2)} ms  server ${fmt(s.serverCpu, 0)}% client ${fmt(s.clientCpu, 0)}% other ${fmt(s.otherCpu, 0)}%${s.otherCpu > NOISE_LIMIT ? ' (NOISY: other programs were busy)' : ''}${s.errors ? `  errors ${s.errors}` : ''}`,
+        `${name} r${round} ${cell.label.padEnd(30)} ${fmt(s.rps, 0).padStart(7)} rt/s  p50 ${fmt(s.p50, 2)} ms  p99 ${fmt(s.p99, 2)} ms  server ${fmt(s.serverCpu, 0)}% (${fmt((s.serverCpu * 10_000) / s.rps, 1)} µs/rt) client ${fmt(s.clientCpu, 0)}% other ${fmt(s.otherCpu, 0)}%${s.otherCpu > NOISE_LIMIT ? ' (NOISY: other programs were busy)' : ''}${s.errors ? `  errors ${s.errors}` : ''}`,
       );
     }
   }
@@ -365,13 +370,20 @@ async function throughputScenario(
       serverCpu: summarize(list.map((s) => s.serverCpu)),
       clientCpu: summarize(list.map((s) => s.clientCpu)),
       otherCpu: summarize(list.map((s) => s.otherCpu)),
+      serverUs: summarize(list.map((s) => (s.serverCpu * 10_000) / s.rps)),
+      clientUs: summarize(list.map((s) => (s.clientCpu * 10_000) / s.rps)),
       errors: list.reduce((n, s) => n + s.errors, 0),
       ratio: Number.NaN,
+      costRatio: Number.NaN,
       samples: list,
     };
   });
-  const base = results[0]?.rps.median ?? Number.NaN;
-  for (const r of results) r.ratio = ratio(r.rps.median, base);
+  const base = results[0];
+  for (const r of results) {
+    r.ratio = ratio(r.rps.median, base?.rps.median ?? Number.NaN);
+    const cost = (c: ThroughputCellResult | undefined) => (c ? c.serverUs.median + c.clientUs.median : Number.NaN);
+    r.costRatio = ratio(cost(r), cost(base));
+  }
   return results;
 }
 
@@ -685,7 +697,10 @@ function throughputTable(cells: ThroughputCellResult[]): string {
       'p50 ms',
       'p99 ms',
       'server CPU',
+      'server µs/rt',
       'client CPU',
+      'client µs/rt',
+      'CPU per rt × raw',
       'other CPU (max)',
     ],
     cells.map((c) => [
@@ -696,7 +711,10 @@ function throughputTable(cells: ThroughputCellResult[]): string {
       fmt(c.p50.median, 2),
       fmt(c.p99.median, 2),
       `${fmt(c.serverCpu.median, 0)}%`,
+      fmt(c.serverUs.median, 1),
       `${fmt(c.clientCpu.median, 0)}%${c.errors ? ` (${c.errors} errors)` : ''}`,
+      fmt(c.clientUs.median, 1),
+      times(c.costRatio),
       `${fmt(c.otherCpu.max, 0)}%`,
     ]),
   );
