@@ -139,6 +139,8 @@ export interface ClusterEvents {
 interface LocalChargePoint extends ServedChargePoint {
   readonly protocol: Subprotocol;
   readonly closed?: boolean;
+  /** Calls in flight or queued on this connection. */
+  readonly pendingCalls?: number;
   readonly connection?: { terminate?(): void };
   readonly events?: {
     on(event: 'message:in' | 'message:out', listener: (event: { data: string }) => void): unknown;
@@ -171,7 +173,8 @@ interface Outgoing {
 
 /** A call from another node, while it runs here. */
 interface Incoming {
-  readonly controller: AbortController;
+  /** Only for a call that waits behind another: one that is sent already cannot be taken back. */
+  readonly controller: AbortController | undefined;
 }
 
 interface Waiter {
@@ -371,7 +374,7 @@ export class RedisCluster<P extends ProtocolClasses = ProtocolClasses> extends E
       }
       for (const call of [...this.#outgoing.values()])
         this.#settle(call, new ClusterClosedError(call.identity, call.action));
-      for (const incoming of this.#incoming.values()) incoming.controller.abort(new Error('cluster node closing'));
+      for (const incoming of this.#incoming.values()) incoming.controller?.abort(new Error('cluster node closing'));
       const ms = this.#o.commandTimeout;
       try {
         const releases: Promise<unknown>[] = [];
@@ -1079,9 +1082,12 @@ export class RedisCluster<P extends ProtocolClasses = ProtocolClasses> extends E
       reply({ k: 'protocol', expected: request.protocol, actual: chargePoint.protocol });
       return;
     }
-    const incoming: Incoming = { controller: new AbortController() };
+    const incoming: Incoming = {
+      controller: (chargePoint.pendingCalls ?? 1) > 0 ? new AbortController() : undefined,
+    };
     this.#incoming.set(key, incoming);
-    const options: CallOptions = { timeout: Math.min(request.timeout, remaining), signal: incoming.controller.signal };
+    const options: CallOptions = { timeout: Math.min(request.timeout, remaining) };
+    if (incoming.controller) options.signal = incoming.controller.signal;
     if (request.skipValidation) options.skipValidation = true;
     let running: Promise<unknown>;
     try {
@@ -1130,7 +1136,7 @@ export class RedisCluster<P extends ProtocolClasses = ProtocolClasses> extends E
   }
 
   #onCancel(cancel: CancelMessage): void {
-    this.#incoming.get(`${cancel.from}|${cancel.id}`)?.controller.abort(new Error('the caller gave up'));
+    this.#incoming.get(`${cancel.from}|${cancel.id}`)?.controller?.abort(new Error('the caller gave up'));
   }
 
   #sweepReplies(): Promise<void> {
