@@ -48,6 +48,29 @@ function docComment(text: string | undefined, indent = ''): string {
   return `${indent}/**\n${lines.map((l) => `${indent} *${l.trim() ? ` ${l.trimEnd().replace(/\*\//g, '*\\/')}` : ''}`).join('\n')}\n${indent} */\n`;
 }
 
+/** `OCPP 1.6 ed.2, section 7.38 RegistrationStatus` → `OCPP 1.6 edition 2, section 7.38`. */
+export function specSection(source: string, name: string): string {
+  const where = source.replace(/ ed\.(\d+)/g, ' edition $1');
+  return where.endsWith(` ${name}`) ? where.slice(0, -name.length - 1) : where;
+}
+
+/**
+ * The doc comment of an enum or object: its schema description, and for 1.6 (whose schemas describe nothing) the
+ * specification section that defines it. A 2.x definition whose schemas disagree on a description gets a line
+ * naming it; the fields that use it carry their own descriptions.
+ */
+export function typeDoc(type: NamedType, version: string): string {
+  const described = type.description?.trim() ? type.description : undefined;
+  if (type.source) {
+    const section = `${type.name}: ${specSection(type.source, type.name)}.`;
+    return described ? `${described.trimEnd()}\n\n${section}` : section;
+  }
+  return described ?? `${type.name}, as defined by the ${version} JSON schemas.`;
+}
+
+/** `ocpp2.0.1` → `OCPP 2.0.1`. */
+const versionLabel = (model: VersionModel): string => `OCPP ${model.info.subprotocol.slice(4)}`;
+
 export function renderEnum(type: NamedType): string {
   const values = type.schema.enum as string[];
   const keys = new Map<string, string>();
@@ -128,7 +151,7 @@ function importLine(names: Iterable<string>, from: string): string {
 export function renderEnums(model: VersionModel): string {
   return model.types
     .filter((t) => t.kind === 'enum')
-    .map(renderEnum)
+    .map((t) => renderEnum({ ...t, description: typeDoc(t, versionLabel(model)) }))
     .join('\n');
 }
 
@@ -137,7 +160,7 @@ export async function renderDatatypes(model: VersionModel): Promise<string> {
   const enumNames = new Set(model.types.filter((t) => t.kind === 'enum').map((t) => t.name));
   const used = new Set<string>();
   for (const t of objects) referencedTypes(t.schema, used);
-  const bodies = await Promise.all(objects.map((t) => renderObject(t.name, t.schema, t.description)));
+  const bodies = await Promise.all(objects.map((t) => renderObject(t.name, t.schema, typeDoc(t, versionLabel(model)))));
   return (
     importLine(
       [...used].filter((n) => enumNames.has(n)),

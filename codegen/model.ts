@@ -17,6 +17,8 @@ export interface NamedType {
   schema: JsonSchema;
   /** Kept only when every occurrence of the type agrees on it. */
   description: string | undefined;
+  /** 1.6 only: where the specification defines the type (`OCPP 1.6 ed.2, section 7.38 RegistrationStatus`). */
+  source?: string;
 }
 
 export interface PayloadModel {
@@ -49,6 +51,7 @@ interface V16Name {
   pointer: string;
   kind: string;
   name: string;
+  source: string;
   schemaDefinitionName?: string;
 }
 
@@ -62,6 +65,12 @@ function v16SchemaName(action: string, role: SchemaRole): string {
   return `${action}.${role === 'request' ? 'req' : 'conf'}`;
 }
 
+/**
+ * Where a `$ref` without a description of its own keeps the description of the definition in its schema, until
+ * `describeFields` decides whether the field shows it.
+ */
+const FIELD_DESCRIPTION = 'x-fieldDescription';
+
 /** A schema's text without its `description` annotations (a property named `description` is kept). */
 function shapeOf(schema: JsonSchema): string {
   const strip = (node: unknown): unknown => {
@@ -69,7 +78,7 @@ function shapeOf(schema: JsonSchema): string {
     if (typeof node !== 'object' || node === null) return node;
     const out: JsonSchema = {};
     for (const [key, value] of Object.entries(node)) {
-      if (key === 'description') continue;
+      if (key === 'description' || key === FIELD_DESCRIPTION) continue;
       out[key] =
         key === 'properties'
           ? Object.fromEntries(Object.entries(value as JsonSchema).map(([p, v]) => [p, strip(v)]))
@@ -112,12 +121,17 @@ export function nameSubSchemas(
 ): JsonSchema {
   const reference = (name: string, description: unknown): JsonSchema =>
     typeof description === 'string' ? { tsType: name, description } : { tsType: name };
+  const definitions = (root.definitions ?? {}) as Record<string, JsonSchema>;
 
   const visit = (node: JsonSchema, pointer: string, definitionName?: string): JsonSchema => {
     if (typeof node.$ref === 'string') {
       const key = node.$ref.replace(/^#\/definitions\//, '');
       if (key === node.$ref) throw new Error(`${where}${pointer}: unsupported $ref ${node.$ref}`);
-      return reference(defName(key), node.description);
+      const out = reference(defName(key), node.description);
+      const inherited = definitions[key]?.description;
+      return out.description === undefined && typeof inherited === 'string'
+        ? { ...out, [FIELD_DESCRIPTION]: inherited }
+        : out;
     }
     const out: JsonSchema = {};
     for (const [key, value] of Object.entries(node)) {
@@ -146,11 +160,38 @@ export function nameSubSchemas(
     return reference(name, out.description);
   };
 
-  const definitions = (root.definitions ?? {}) as Record<string, JsonSchema>;
   for (const [key, definition] of Object.entries(definitions)) {
     visit(definition, `/definitions/${key}`, defName(key));
   }
   return visit(root, '');
+}
+
+/**
+ * A 2.x definition's description mostly says what the field that uses it holds, and differs between the schemas
+ * that share the definition (`AttributeEnumType`: "Attribute type for which value is requested" in one, "Type of
+ * attribute" in another). A field whose `$ref` has no description of its own shows the one of the definition in its
+ * schema, unless the named type already carries that same text.
+ */
+export function describeFields(schema: JsonSchema, typeDescription: (name: string) => string | undefined): JsonSchema {
+  const visit = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(visit);
+    if (typeof node !== 'object' || node === null) return node;
+    const out: JsonSchema = {};
+    for (const [key, value] of Object.entries(node)) {
+      if (key === FIELD_DESCRIPTION) continue;
+      out[key] =
+        key === 'properties'
+          ? Object.fromEntries(Object.entries(value as JsonSchema).map(([p, v]) => [p, visit(v)]))
+          : visit(value);
+    }
+    const inherited = (node as JsonSchema)[FIELD_DESCRIPTION];
+    const name = (node as JsonSchema).tsType;
+    if (typeof inherited === 'string' && typeof name === 'string' && typeDescription(name) !== inherited) {
+      out.description = inherited;
+    }
+    return out;
+  };
+  return visit(schema) as JsonSchema;
 }
 
 /**
@@ -202,7 +243,20 @@ export function buildModel(info: VersionInfo, schemas: LoadedSchema[]): VersionM
   for (const name of Object.keys(directionOf)) {
     if (!payloads.has(name)) throw new Error(`${info.subprotocol}: ${name} is in directions.json but has no schema`);
   }
-  const types = [...registry.types.values()].sort((a, b) => byName(a.name, b.name));
+  const typeDescription = (name: string) => registry.types.get(name)?.description;
+  for (const action of actions) {
+    for (const payload of [action.request, action.response]) {
+      if (payload) payload.typed = describeFields(payload.typed, typeDescription);
+    }
+  }
+  const sources = new Map(names.map((n) => [n.name, n.source]));
+  const types = [...registry.types.values()]
+    .map((t) => ({
+      ...t,
+      schema: describeFields(t.schema, typeDescription),
+      ...(sources.has(t.name) ? { source: sources.get(t.name) as string } : {}),
+    }))
+    .sort((a, b) => byName(a.name, b.name));
   return { info, actions, types };
 }
 

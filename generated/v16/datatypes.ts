@@ -15,11 +15,17 @@ import type {
   ValueFormat,
 } from './enums.ts';
 
+/**
+ * AuthorizationData: OCPP 1.6 edition 2, section 7.1.
+ */
 export interface AuthorizationData {
   idTag: string;
   idTagInfo?: IdTagInfo;
 }
 
+/**
+ * CertificateHashDataType: Improved security for OCPP 1.6-J edition 2, section 6.1.
+ */
 export interface CertificateHashDataType {
   hashAlgorithm: HashAlgorithmEnumType;
   issuerNameHash: string;
@@ -27,6 +33,9 @@ export interface CertificateHashDataType {
   serialNumber: string;
 }
 
+/**
+ * ChargingProfile: OCPP 1.6 edition 2, section 7.8.
+ */
 export interface ChargingProfile {
   chargingProfileId: number;
   transactionId?: number;
@@ -39,6 +48,9 @@ export interface ChargingProfile {
   chargingSchedule: ChargingSchedule;
 }
 
+/**
+ * ChargingSchedule: OCPP 1.6 edition 2, section 7.13.
+ */
 export interface ChargingSchedule {
   duration?: number;
   startSchedule?: string;
@@ -47,12 +59,18 @@ export interface ChargingSchedule {
   minChargingRate?: number;
 }
 
+/**
+ * ChargingSchedulePeriod: OCPP 1.6 edition 2, section 7.14.
+ */
 export interface ChargingSchedulePeriod {
   startPeriod: number;
   limit: number;
   numberPhases?: number;
 }
 
+/**
+ * FirmwareType: Improved security for OCPP 1.6-J edition 2, section 6.7.
+ */
 export interface FirmwareType {
   location: string;
   retrieveDateTime: string;
@@ -61,29 +79,44 @@ export interface FirmwareType {
   signature: string;
 }
 
+/**
+ * IdTagInfo: OCPP 1.6 edition 2, section 7.27.
+ */
 export interface IdTagInfo {
   expiryDate?: string;
   parentIdTag?: string;
   status: AuthorizationStatus;
 }
 
+/**
+ * KeyValue: OCPP 1.6 edition 2, section 7.29.
+ */
 export interface KeyValue {
   key: string;
   readonly: boolean;
   value?: string;
 }
 
+/**
+ * LogParametersType: Improved security for OCPP 1.6-J edition 2, section 6.12.
+ */
 export interface LogParametersType {
   remoteLocation: string;
   oldestTimestamp?: string;
   latestTimestamp?: string;
 }
 
+/**
+ * MeterValue: OCPP 1.6 edition 2, section 7.33.
+ */
 export interface MeterValue {
   timestamp: string;
   sampledValue: SampledValue[];
 }
 
+/**
+ * SampledValue: OCPP 1.6 edition 2, section 7.43.
+ */
 export interface SampledValue {
   value: string;
   context?: ReadingContext;

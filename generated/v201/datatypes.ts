@@ -161,9 +161,16 @@ export interface AuthorizationData {
   idTokenInfo?: IdTokenInfoType;
 }
 
+/**
+ * CertificateHashDataChainType, as defined by the OCPP 2.0.1 JSON schemas.
+ */
 export interface CertificateHashDataChainType {
   customData?: CustomDataType;
   certificateHashData: CertificateHashDataType;
+  /**
+   * Indicates the type of the requested certificate(s).
+   *
+   */
   certificateType: GetCertificateIdUseEnumType;
   /**
    * @minItems 1
@@ -172,6 +179,9 @@ export interface CertificateHashDataChainType {
   childCertificateHashData?: CertificateHashDataType[];
 }
 
+/**
+ * CertificateHashDataType, as defined by the OCPP 2.0.1 JSON schemas.
+ */
 export interface CertificateHashDataType {
   customData?: CustomDataType;
   hashAlgorithm: HashAlgorithmEnumType;
@@ -200,6 +210,12 @@ export interface CertificateHashDataType {
  */
 export interface ChargingLimitType {
   customData?: CustomDataType;
+  /**
+   * Charging_ Limit. Charging_ Limit_ Source. Charging_ Limit_ Source_ Code
+   * urn:x-enexis:ecdm:uid:1:570845
+   * Represents the source of the charging limit.
+   *
+   */
   chargingLimitSource: ChargingLimitSourceEnumType;
   /**
    * Charging_ Limit. Is_ Grid_ Critical. Indicator
@@ -237,6 +253,12 @@ export interface ChargingNeedsType {
  */
 export interface ChargingProfileCriterionType {
   customData?: CustomDataType;
+  /**
+   * Charging_ Profile. Charging_ Profile_ Purpose. Charging_ Profile_ Purpose_ Code
+   * urn:x-oca:ocpp:uid:1:569231
+   * Defines the purpose of the schedule transferred by this profile
+   *
+   */
   chargingProfilePurpose?: ChargingProfilePurposeEnumType;
   /**
    * Charging_ Profile. Stack_ Level. Counter
@@ -285,6 +307,12 @@ export interface ChargingProfileType {
    *
    */
   stackLevel: number;
+  /**
+   * Charging_ Profile. Charging_ Profile_ Purpose. Charging_ Profile_ Purpose_ Code
+   * urn:x-oca:ocpp:uid:1:569231
+   * Defines the purpose of the schedule transferred by this profile
+   *
+   */
   chargingProfilePurpose: ChargingProfilePurposeEnumType;
   chargingProfileKind: ChargingProfileKindEnumType;
   recurrencyKind?: RecurrencyKindEnumType;
@@ -378,6 +406,12 @@ export interface ChargingScheduleType {
    *
    */
   duration?: number;
+  /**
+   * Charging_ Schedule. Charging_ Rate_ Unit. Charging_ Rate_ Unit_ Code
+   * urn:x-oca:ocpp:uid:1:569238
+   * The unit of measure Limit is expressed in.
+   *
+   */
   chargingRateUnit: ChargingRateUnitEnumType;
   /**
    * @minItems 1
@@ -446,6 +480,12 @@ export interface ClearChargingProfileType {
    *
    */
   evseId?: number;
+  /**
+   * Charging_ Profile. Charging_ Profile_ Purpose. Charging_ Profile_ Purpose_ Code
+   * urn:x-oca:ocpp:uid:1:569231
+   * Specifies to purpose of the charging profiles that will be cleared, if they meet the other criteria in the request.
+   *
+   */
   chargingProfilePurpose?: ChargingProfilePurposeEnumType;
   /**
    * Charging_ Profile. Stack_ Level. Counter
@@ -456,6 +496,9 @@ export interface ClearChargingProfileType {
   stackLevel?: number;
 }
 
+/**
+ * ClearMonitoringResultType, as defined by the OCPP 2.0.1 JSON schemas.
+ */
 export interface ClearMonitoringResultType {
   customData?: CustomDataType;
   status: ClearMonitoringStatusEnumType;
@@ -528,6 +571,11 @@ export interface CompositeScheduleType {
    *
    */
   scheduleStart: string;
+  /**
+   * The unit of measure Limit is
+   * expressed in.
+   *
+   */
   chargingRateUnit: ChargingRateUnitEnumType;
 }
 
@@ -787,6 +835,10 @@ export interface FirmwareType {
  */
 export interface GetVariableDataType {
   customData?: CustomDataType;
+  /**
+   * Attribute type for which value is requested. When absent, default Actual is assumed.
+   *
+   */
   attributeType?: AttributeEnumType;
   component: ComponentType;
   variable: VariableType;
@@ -800,6 +852,10 @@ export interface GetVariableResultType {
   customData?: CustomDataType;
   attributeStatusInfo?: StatusInfoType;
   attributeStatus: GetVariableStatusEnumType;
+  /**
+   * Attribute type for which value is requested. When absent, default Actual is assumed.
+   *
+   */
   attributeType?: AttributeEnumType;
   /**
    * Value of requested attribute type of component-variable. This field can only be empty when the given status is NOT accepted.
@@ -954,7 +1010,19 @@ export interface MessageInfoType {
    *
    */
   id: number;
+  /**
+   * Message_ Info. Priority. Message_ Priority_ Code
+   * urn:x-enexis:ecdm:uid:1:569253
+   * With what priority should this message be shown
+   *
+   */
   priority: MessagePriorityEnumType;
+  /**
+   * Message_ Info. State. Message_ State_ Code
+   * urn:x-enexis:ecdm:uid:1:569254
+   * During what state should this message be shown. When omitted this message should be shown in any state of the Charging Station.
+   *
+   */
   state?: MessageStateEnumType;
   /**
    * Message_ Info. Start. Date_ Time
@@ -1073,6 +1141,9 @@ export interface NetworkConnectionProfileType {
   vpn?: VPNType;
 }
 
+/**
+ * OCSPRequestDataType, as defined by the OCPP 2.0.1 JSON schemas.
+ */
 export interface OCSPRequestDataType {
   customData?: CustomDataType;
   hashAlgorithm: HashAlgorithmEnumType;
@@ -1248,6 +1319,11 @@ export interface SetMonitoringDataType {
    *
    */
   value: number;
+  /**
+   * The type of this monitor, e.g. a threshold, delta or periodic monitor.
+   *
+   *
+   */
   type: MonitorEnumType;
   /**
    * The severity that will be assigned to an event that is triggered by this monitor. The severity range is 0-9, with 0 as the highest and 9 as the lowest severity level.
@@ -1294,6 +1370,11 @@ export interface SetMonitoringResultType {
   id?: number;
   statusInfo?: StatusInfoType;
   status: SetMonitoringStatusEnumType;
+  /**
+   * The type of this monitor, e.g. a threshold, delta or periodic monitor.
+   *
+   *
+   */
   type: MonitorEnumType;
   component: ComponentType;
   variable: VariableType;
@@ -1327,8 +1408,15 @@ export interface SetMonitoringResultType {
   severity: number;
 }
 
+/**
+ * SetVariableDataType, as defined by the OCPP 2.0.1 JSON schemas.
+ */
 export interface SetVariableDataType {
   customData?: CustomDataType;
+  /**
+   * Type of attribute: Actual, Target, MinSet, MaxSet. Default is Actual when omitted.
+   *
+   */
   attributeType?: AttributeEnumType;
   /**
    * Value to be assigned to attribute of variable.
@@ -1341,8 +1429,15 @@ export interface SetVariableDataType {
   variable: VariableType;
 }
 
+/**
+ * SetVariableResultType, as defined by the OCPP 2.0.1 JSON schemas.
+ */
 export interface SetVariableResultType {
   customData?: CustomDataType;
+  /**
+   * Type of attribute: Actual, Target, MinSet, MaxSet. Default is Actual when omitted.
+   *
+   */
   attributeType?: AttributeEnumType;
   attributeStatus: SetVariableStatusEnumType;
   attributeStatusInfo?: StatusInfoType;
@@ -1450,6 +1545,11 @@ export interface UnitOfMeasureType {
  */
 export interface VariableAttributeType {
   customData?: CustomDataType;
+  /**
+   * Attribute: Actual, MinSet, MaxSet, etc.
+   * Defaults to Actual if absent.
+   *
+   */
   type?: AttributeEnumType;
   /**
    * Value of the attribute. May only be omitted when mutability is set to 'WriteOnly'.
@@ -1538,6 +1638,10 @@ export interface VariableMonitoringType {
    *
    */
   value: number;
+  /**
+   * The type of this monitor, e.g. a threshold, delta or periodic monitor.
+   *
+   */
   type: MonitorEnumType;
   /**
    * The severity that will be assigned to an event that is triggered by this monitor. The severity range is 0-9, with 0 as the highest and 9 as the lowest severity level.

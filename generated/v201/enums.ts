@@ -13,6 +13,9 @@ export const APNAuthenticationEnumType = {
 } as const;
 export type APNAuthenticationEnumType = (typeof APNAuthenticationEnumType)[keyof typeof APNAuthenticationEnumType];
 
+/**
+ * AttributeEnumType, as defined by the OCPP 2.0.1 JSON schemas.
+ */
 export const AttributeEnumType = {
   Actual: 'Actual',
   Target: 'Target',
@@ -103,6 +106,9 @@ export const CertificateSignedStatusEnumType = {
 export type CertificateSignedStatusEnumType =
   (typeof CertificateSignedStatusEnumType)[keyof typeof CertificateSignedStatusEnumType];
 
+/**
+ * CertificateSigningUseEnumType, as defined by the OCPP 2.0.1 JSON schemas.
+ */
 export const CertificateSigningUseEnumType = {
   ChargingStationCertificate: 'ChargingStationCertificate',
   V2GCertificate: 'V2GCertificate',
@@ -121,6 +127,9 @@ export const ChangeAvailabilityStatusEnumType = {
 export type ChangeAvailabilityStatusEnumType =
   (typeof ChangeAvailabilityStatusEnumType)[keyof typeof ChangeAvailabilityStatusEnumType];
 
+/**
+ * ChargingLimitSourceEnumType, as defined by the OCPP 2.0.1 JSON schemas.
+ */
 export const ChargingLimitSourceEnumType = {
   EMS: 'EMS',
   Other: 'Other',
@@ -143,6 +152,9 @@ export const ChargingProfileKindEnumType = {
 export type ChargingProfileKindEnumType =
   (typeof ChargingProfileKindEnumType)[keyof typeof ChargingProfileKindEnumType];
 
+/**
+ * ChargingProfilePurposeEnumType, as defined by the OCPP 2.0.1 JSON schemas.
+ */
 export const ChargingProfilePurposeEnumType = {
   ChargingStationExternalConstraints: 'ChargingStationExternalConstraints',
   ChargingStationMaxProfile: 'ChargingStationMaxProfile',
@@ -162,6 +174,9 @@ export const ChargingProfileStatusEnumType = {
 export type ChargingProfileStatusEnumType =
   (typeof ChargingProfileStatusEnumType)[keyof typeof ChargingProfileStatusEnumType];
 
+/**
+ * ChargingRateUnitEnumType, as defined by the OCPP 2.0.1 JSON schemas.
+ */
 export const ChargingRateUnitEnumType = {
   W: 'W',
   A: 'A',
@@ -222,6 +237,9 @@ export const ClearMonitoringStatusEnumType = {
 export type ClearMonitoringStatusEnumType =
   (typeof ClearMonitoringStatusEnumType)[keyof typeof ClearMonitoringStatusEnumType];
 
+/**
+ * ComponentCriterionEnumType, as defined by the OCPP 2.0.1 JSON schemas.
+ */
 export const ComponentCriterionEnumType = {
   Active: 'Active',
   Available: 'Available',
@@ -400,6 +418,9 @@ export const FirmwareStatusEnumType = {
 } as const;
 export type FirmwareStatusEnumType = (typeof FirmwareStatusEnumType)[keyof typeof FirmwareStatusEnumType];
 
+/**
+ * GenericDeviceModelStatusEnumType, as defined by the OCPP 2.0.1 JSON schemas.
+ */
 export const GenericDeviceModelStatusEnumType = {
   Accepted: 'Accepted',
   Rejected: 'Rejected',
@@ -409,12 +430,18 @@ export const GenericDeviceModelStatusEnumType = {
 export type GenericDeviceModelStatusEnumType =
   (typeof GenericDeviceModelStatusEnumType)[keyof typeof GenericDeviceModelStatusEnumType];
 
+/**
+ * GenericStatusEnumType, as defined by the OCPP 2.0.1 JSON schemas.
+ */
 export const GenericStatusEnumType = {
   Accepted: 'Accepted',
   Rejected: 'Rejected',
 } as const;
 export type GenericStatusEnumType = (typeof GenericStatusEnumType)[keyof typeof GenericStatusEnumType];
 
+/**
+ * GetCertificateIdUseEnumType, as defined by the OCPP 2.0.1 JSON schemas.
+ */
 export const GetCertificateIdUseEnumType = {
   V2GRootCertificate: 'V2GRootCertificate',
   MORootCertificate: 'MORootCertificate',
@@ -616,6 +643,9 @@ export const MessageFormatEnumType = {
 } as const;
 export type MessageFormatEnumType = (typeof MessageFormatEnumType)[keyof typeof MessageFormatEnumType];
 
+/**
+ * MessagePriorityEnumType, as defined by the OCPP 2.0.1 JSON schemas.
+ */
 export const MessagePriorityEnumType = {
   AlwaysFront: 'AlwaysFront',
   InFront: 'InFront',
@@ -623,6 +653,9 @@ export const MessagePriorityEnumType = {
 } as const;
 export type MessagePriorityEnumType = (typeof MessagePriorityEnumType)[keyof typeof MessagePriorityEnumType];
 
+/**
+ * MessageStateEnumType, as defined by the OCPP 2.0.1 JSON schemas.
+ */
 export const MessageStateEnumType = {
   Charging: 'Charging',
   Faulted: 'Faulted',
@@ -649,6 +682,9 @@ export const MessageTriggerEnumType = {
 } as const;
 export type MessageTriggerEnumType = (typeof MessageTriggerEnumType)[keyof typeof MessageTriggerEnumType];
 
+/**
+ * MonitorEnumType, as defined by the OCPP 2.0.1 JSON schemas.
+ */
 export const MonitorEnumType = {
   UpperThreshold: 'UpperThreshold',
   LowerThreshold: 'LowerThreshold',
@@ -668,6 +704,9 @@ export const MonitoringBaseEnumType = {
 } as const;
 export type MonitoringBaseEnumType = (typeof MonitoringBaseEnumType)[keyof typeof MonitoringBaseEnumType];
 
+/**
+ * MonitoringCriterionEnumType, as defined by the OCPP 2.0.1 JSON schemas.
+ */
 export const MonitoringCriterionEnumType = {
   ThresholdMonitoring: 'ThresholdMonitoring',
   DeltaMonitoring: 'DeltaMonitoring',
@@ -860,6 +899,9 @@ export const ReportBaseEnumType = {
 } as const;
 export type ReportBaseEnumType = (typeof ReportBaseEnumType)[keyof typeof ReportBaseEnumType];
 
+/**
+ * RequestStartStopStatusEnumType, as defined by the OCPP 2.0.1 JSON schemas.
+ */
 export const RequestStartStopStatusEnumType = {
   Accepted: 'Accepted',
   Rejected: 'Rejected',

@@ -186,6 +186,11 @@ export interface CertificateSignedRequest {
    *
    */
   certificateChain: string;
+  /**
+   * Indicates the type of the signed certificate that is returned. When omitted the certificate is used for both the 15118 connection (if implemented) and the Charging Station to CSMS connection. This field is required when a typeOfCertificate was included in the SignCertificateRequest that requested this certificate to be signed AND both the 15118 connection and the Charging Station connection are implemented.
+   *
+   *
+   */
   certificateType?: CertificateSigningUseEnumType;
 }
 
@@ -280,6 +285,10 @@ export interface ClearDisplayMessageResponse {
  */
 export interface ClearedChargingLimitRequest {
   customData?: CustomDataType;
+  /**
+   * Source of the charging limit.
+   *
+   */
   chargingLimitSource: ChargingLimitSourceEnumType;
   /**
    * EVSE Identifier.
@@ -513,6 +522,10 @@ export interface GetBaseReportRequest {
  */
 export interface GetBaseReportResponse {
   customData?: CustomDataType;
+  /**
+   * This indicates whether the Charging Station is able to accept this request.
+   *
+   */
   status: GenericDeviceModelStatusEnumType;
   statusInfo?: StatusInfoType;
 }
@@ -577,6 +590,11 @@ export interface GetCompositeScheduleRequest {
    *
    */
   duration: number;
+  /**
+   * Can be used to force a power or current profile.
+   *
+   *
+   */
   chargingRateUnit?: ChargingRateUnitEnumType;
   /**
    * The ID of the EVSE for which the schedule is requested. When evseid=0, the Charging Station will calculate the expected consumption for the grid connection.
@@ -590,6 +608,11 @@ export interface GetCompositeScheduleRequest {
  */
 export interface GetCompositeScheduleResponse {
   customData?: CustomDataType;
+  /**
+   * The Charging Station will indicate if it was
+   * able to process the request
+   *
+   */
   status: GenericStatusEnumType;
   statusInfo?: StatusInfoType;
   schedule?: CompositeScheduleType;
@@ -613,7 +636,15 @@ export interface GetDisplayMessagesRequest {
    *
    */
   requestId: number;
+  /**
+   * If provided the Charging Station shall return Display Messages with the given priority only.
+   *
+   */
   priority?: MessagePriorityEnumType;
+  /**
+   * If provided the Charging Station shall return Display Messages with the given state only.
+   *
+   */
   state?: MessageStateEnumType;
 }
 
@@ -739,6 +770,10 @@ export interface GetMonitoringReportRequest {
  */
 export interface GetMonitoringReportResponse {
   customData?: CustomDataType;
+  /**
+   * This field indicates whether the Charging Station was able to accept the request.
+   *
+   */
   status: GenericDeviceModelStatusEnumType;
   statusInfo?: StatusInfoType;
 }
@@ -772,6 +807,10 @@ export interface GetReportRequest {
  */
 export interface GetReportResponse {
   customData?: CustomDataType;
+  /**
+   * This field indicates whether the Charging Station was able to accept the request.
+   *
+   */
   status: GenericDeviceModelStatusEnumType;
   statusInfo?: StatusInfoType;
 }
@@ -1056,6 +1095,10 @@ export interface NotifyEVChargingScheduleRequest {
  */
 export interface NotifyEVChargingScheduleResponse {
   customData?: CustomDataType;
+  /**
+   * Returns whether the CSMS has been able to process the message successfully. It does not imply any approval of the charging schedule.
+   *
+   */
   status: GenericStatusEnumType;
   statusInfo?: StatusInfoType;
 }
@@ -1216,6 +1259,10 @@ export interface PublishFirmwareRequest {
  */
 export interface PublishFirmwareResponse {
   customData?: CustomDataType;
+  /**
+   * Indicates whether the request was accepted.
+   *
+   */
   status: GenericStatusEnumType;
   statusInfo?: StatusInfoType;
 }
@@ -1260,6 +1307,10 @@ export interface ReportChargingProfilesRequest {
    *
    */
   requestId: number;
+  /**
+   * Source that has installed this charging profile.
+   *
+   */
   chargingLimitSource: ChargingLimitSourceEnumType;
   /**
    * @minItems 1
@@ -1309,6 +1360,10 @@ export interface RequestStartTransactionRequest {
  */
 export interface RequestStartTransactionResponse {
   customData?: CustomDataType;
+  /**
+   * Status indicating whether the Charging Station accepts the request to start a transaction.
+   *
+   */
   status: RequestStartStopStatusEnumType;
   statusInfo?: StatusInfoType;
   /**
@@ -1335,6 +1390,10 @@ export interface RequestStopTransactionRequest {
  */
 export interface RequestStopTransactionResponse {
   customData?: CustomDataType;
+  /**
+   * Status indicating whether Charging Station accepts the request to stop a transaction.
+   *
+   */
   status: RequestStartStopStatusEnumType;
   statusInfo?: StatusInfoType;
 }
@@ -1522,6 +1581,10 @@ export interface SetMonitoringBaseRequest {
  */
 export interface SetMonitoringBaseResponse {
   customData?: CustomDataType;
+  /**
+   * Indicates whether the Charging Station was able to accept the request.
+   *
+   */
   status: GenericDeviceModelStatusEnumType;
   statusInfo?: StatusInfoType;
 }
@@ -1568,6 +1631,10 @@ export interface SetMonitoringLevelRequest {
  */
 export interface SetMonitoringLevelResponse {
   customData?: CustomDataType;
+  /**
+   * Indicates whether the Charging Station was able to accept the request.
+   *
+   */
   status: GenericStatusEnumType;
   statusInfo?: StatusInfoType;
 }
@@ -1648,6 +1715,11 @@ export interface SignCertificateRequest {
    *
    */
   csr: string;
+  /**
+   * Indicates the type of certificate that is to be signed. When omitted the certificate is to be used for both the 15118 connection (if implemented) and the Charging Station to CSMS connection.
+   *
+   *
+   */
   certificateType?: CertificateSigningUseEnumType;
 }
 
@@ -1656,6 +1728,10 @@ export interface SignCertificateRequest {
  */
 export interface SignCertificateResponse {
   customData?: CustomDataType;
+  /**
+   * Specifies whether the CSMS can process the request.
+   *
+   */
   status: GenericStatusEnumType;
   statusInfo?: StatusInfoType;
 }

@@ -276,6 +276,9 @@ export interface AuthorizationData {
   customData?: CustomDataType;
 }
 
+/**
+ * BatteryDataType, as defined by the OCPP 2.1 JSON schemas.
+ */
 export interface BatteryDataType {
   /**
    * Slot number where battery is inserted or removed.
@@ -312,8 +315,15 @@ export interface BatteryDataType {
   customData?: CustomDataType;
 }
 
+/**
+ * CertificateHashDataChainType, as defined by the OCPP 2.1 JSON schemas.
+ */
 export interface CertificateHashDataChainType {
   certificateHashData: CertificateHashDataType;
+  /**
+   * Indicates the type of the requested certificate(s).
+   *
+   */
   certificateType: GetCertificateIdUseEnumType;
   /**
    * @minItems 1
@@ -323,6 +333,9 @@ export interface CertificateHashDataChainType {
   customData?: CustomDataType;
 }
 
+/**
+ * CertificateHashDataType, as defined by the OCPP 2.1 JSON schemas.
+ */
 export interface CertificateHashDataType {
   hashAlgorithm: HashAlgorithmEnumType;
   /**
@@ -381,6 +394,9 @@ export interface CertificateStatusType {
   customData?: CustomDataType;
 }
 
+/**
+ * ChargingLimitType, as defined by the OCPP 2.1 JSON schemas.
+ */
 export interface ChargingLimitType {
   /**
    * Represents the source of the charging limit. Values defined in appendix as ChargingLimitSourceEnumStringType.
@@ -400,10 +416,17 @@ export interface ChargingLimitType {
   customData?: CustomDataType;
 }
 
+/**
+ * ChargingNeedsType, as defined by the OCPP 2.1 JSON schemas.
+ */
 export interface ChargingNeedsType {
   acChargingParameters?: ACChargingParametersType;
   derChargingParameters?: DERChargingParametersType;
   evEnergyOffer?: EVEnergyOfferType;
+  /**
+   * Mode of energy transfer requested by the EV.
+   *
+   */
   requestedEnergyTransfer: EnergyTransferModeEnumType;
   dcChargingParameters?: DCChargingParametersType;
   v2xChargingParameters?: V2XChargingParametersType;
@@ -412,6 +435,9 @@ export interface ChargingNeedsType {
    *
    *
    * @minItems 1
+   *
+   * Items: Mode of energy transfer requested by the EV.
+   *
    */
   availableEnergyTransfer?: EnergyTransferModeEnumType[];
   controlMode?: ControlModeEnumType;
@@ -457,6 +483,10 @@ export interface ChargingPeriodType {
  *
  */
 export interface ChargingProfileCriterionType {
+  /**
+   * Defines the purpose of the schedule transferred by this profile
+   *
+   */
   chargingProfilePurpose?: ChargingProfilePurposeEnumType;
   /**
    * Value determining level in hierarchy stack of profiles. Higher values have precedence over lower values. Lowest level is 0.
@@ -500,6 +530,10 @@ export interface ChargingProfileType {
    *
    */
   stackLevel: number;
+  /**
+   * Defines the purpose of the schedule transferred by this profile
+   *
+   */
   chargingProfilePurpose: ChargingProfilePurposeEnumType;
   chargingProfileKind: ChargingProfileKindEnumType;
   recurrencyKind?: RecurrencyKindEnumType;
@@ -666,6 +700,10 @@ export interface ChargingSchedulePeriodType {
    *
    */
   v2xBaseline?: number;
+  /**
+   * *(2.1)* Charging operation mode to use during this time interval. When absent defaults to `ChargingOnly`.
+   *
+   */
   operationMode?: OperationModeEnumType;
   /**
    * @minItems 1
@@ -702,6 +740,10 @@ export interface ChargingScheduleType {
    *
    */
   duration?: number;
+  /**
+   * The unit of measure in which limits and setpoints are expressed.
+   *
+   */
   chargingRateUnit: ChargingRateUnitEnumType;
   /**
    * Minimum charging rate supported by the EV. The unit of measure is defined by the chargingRateUnit. This parameter is intended to be used by a local smart charging algorithm to optimize the power allocation for in the case a charging process is inefficient at lower charging rates.
@@ -866,6 +908,10 @@ export interface ClearChargingProfileType {
    *
    */
   evseId?: number;
+  /**
+   * Specifies to purpose of the charging profiles that will be cleared, if they meet the other criteria in the request.
+   *
+   */
   chargingProfilePurpose?: ChargingProfilePurposeEnumType;
   /**
    * Specifies the stackLevel for which charging profiles will be cleared, if they meet the other criteria in the request.
@@ -875,6 +921,9 @@ export interface ClearChargingProfileType {
   customData?: CustomDataType;
 }
 
+/**
+ * ClearMonitoringResultType, as defined by the OCPP 2.1 JSON schemas.
+ */
 export interface ClearMonitoringResultType {
   status: ClearMonitoringStatusEnumType;
   /**
@@ -887,6 +936,9 @@ export interface ClearMonitoringResultType {
   customData?: CustomDataType;
 }
 
+/**
+ * ClearTariffsResultType, as defined by the OCPP 2.1 JSON schemas.
+ */
 export interface ClearTariffsResultType {
   statusInfo?: StatusInfoType;
   /**
@@ -927,6 +979,9 @@ export interface ComponentVariableType {
   customData?: CustomDataType;
 }
 
+/**
+ * CompositeScheduleType, as defined by the OCPP 2.1 JSON schemas.
+ */
 export interface CompositeScheduleType {
   evseId: number;
   duration: number;
@@ -939,6 +994,9 @@ export interface CompositeScheduleType {
   customData?: CustomDataType;
 }
 
+/**
+ * ConstantStreamDataType, as defined by the OCPP 2.1 JSON schemas.
+ */
 export interface ConstantStreamDataType {
   /**
    * Uniquely identifies the stream
@@ -954,6 +1012,9 @@ export interface ConstantStreamDataType {
   customData?: CustomDataType;
 }
 
+/**
+ * ConsumptionCostType, as defined by the OCPP 2.1 JSON schemas.
+ */
 export interface ConsumptionCostType {
   /**
    * The lowest level of consumption that defines the starting point of this consumption block. The block interval extends to the start of the next interval.
@@ -1012,6 +1073,9 @@ export interface CostDimensionType {
   customData?: CustomDataType;
 }
 
+/**
+ * CostType, as defined by the OCPP 2.1 JSON schemas.
+ */
 export interface CostType {
   costKind: CostKindEnumType;
   /**
@@ -1409,6 +1473,9 @@ export interface DERChargingParametersType {
   customData?: CustomDataType;
 }
 
+/**
+ * DERCurveGetType, as defined by the OCPP 2.1 JSON schemas.
+ */
 export interface DERCurveGetType {
   curve: DERCurveType;
   /**
@@ -1417,6 +1484,11 @@ export interface DERCurveGetType {
    *
    */
   id: string;
+  /**
+   * Type of DER curve
+   *
+   *
+   */
   curveType: DERControlEnumType;
   /**
    * True if this is a default curve
@@ -1433,6 +1505,9 @@ export interface DERCurveGetType {
   customData?: CustomDataType;
 }
 
+/**
+ * DERCurvePointsType, as defined by the OCPP 2.1 JSON schemas.
+ */
 export interface DERCurvePointsType {
   /**
    * The data value of the X-axis (independent) variable, depending on the curve type.
@@ -1450,6 +1525,9 @@ export interface DERCurvePointsType {
   customData?: CustomDataType;
 }
 
+/**
+ * DERCurveType, as defined by the OCPP 2.1 JSON schemas.
+ */
 export interface DERCurveType {
   /**
    * @minItems 1
@@ -1466,6 +1544,10 @@ export interface DERCurveType {
   priority: number;
   reactivePowerParams?: ReactivePowerParamsType;
   voltageParams?: VoltageParamsType;
+  /**
+   * Unit of the Y-axis of DER curve
+   *
+   */
   yUnit: DERUnitEnumType;
   /**
    * Open loop response time, the time to ramp up to 90% of the new target in response to the change in voltage, in seconds. A value of 0 is used to mean no limit. When not present, the device should follow its default behavior.
@@ -1490,6 +1572,9 @@ export interface DERCurveType {
   customData?: CustomDataType;
 }
 
+/**
+ * EnterServiceGetType, as defined by the OCPP 2.1 JSON schemas.
+ */
 export interface EnterServiceGetType {
   enterService: EnterServiceType;
   /**
@@ -1501,6 +1586,9 @@ export interface EnterServiceGetType {
   customData?: CustomDataType;
 }
 
+/**
+ * EnterServiceType, as defined by the OCPP 2.1 JSON schemas.
+ */
 export interface EnterServiceType {
   /**
    * Priority of setting (0=highest)
@@ -1671,6 +1759,11 @@ export interface EventDataType {
    *
    */
   variableMonitoringId?: number;
+  /**
+   * Specifies the event notification type of the message.
+   *
+   *
+   */
   eventNotificationType: EventNotificationEnumType;
   variable: VariableType;
   /**
@@ -1787,6 +1880,9 @@ export interface FirmwareType {
   customData?: CustomDataType;
 }
 
+/**
+ * FixedPFGetType, as defined by the OCPP 2.1 JSON schemas.
+ */
 export interface FixedPFGetType {
   fixedPF: FixedPFType;
   /**
@@ -1807,6 +1903,9 @@ export interface FixedPFGetType {
   customData?: CustomDataType;
 }
 
+/**
+ * FixedPFType, as defined by the OCPP 2.1 JSON schemas.
+ */
 export interface FixedPFType {
   /**
    * Priority of setting (0=highest)
@@ -1836,6 +1935,9 @@ export interface FixedPFType {
   customData?: CustomDataType;
 }
 
+/**
+ * FixedVarGetType, as defined by the OCPP 2.1 JSON schemas.
+ */
 export interface FixedVarGetType {
   fixedVar: FixedVarType;
   /**
@@ -1858,6 +1960,9 @@ export interface FixedVarGetType {
   customData?: CustomDataType;
 }
 
+/**
+ * FixedVarType, as defined by the OCPP 2.1 JSON schemas.
+ */
 export interface FixedVarType {
   /**
    * Priority of setting (0=highest)
@@ -1871,6 +1976,10 @@ export interface FixedVarType {
    *
    */
   setpoint: number;
+  /**
+   * Unit of the Y-axis of DER curve
+   *
+   */
   unit: DERUnitEnumType;
   /**
    * Time when this setting becomes active.
@@ -1885,6 +1994,9 @@ export interface FixedVarType {
   customData?: CustomDataType;
 }
 
+/**
+ * FreqDroopGetType, as defined by the OCPP 2.1 JSON schemas.
+ */
 export interface FreqDroopGetType {
   freqDroop: FreqDroopType;
   /**
@@ -1907,6 +2019,9 @@ export interface FreqDroopGetType {
   customData?: CustomDataType;
 }
 
+/**
+ * FreqDroopType, as defined by the OCPP 2.1 JSON schemas.
+ */
 export interface FreqDroopType {
   /**
    * Priority of setting (0=highest)
@@ -1970,6 +2085,10 @@ export interface FreqDroopType {
  *
  */
 export interface GetVariableDataType {
+  /**
+   * Attribute type for which value is requested. When absent, default Actual is assumed.
+   *
+   */
   attributeType?: AttributeEnumType;
   component: ComponentType;
   variable: VariableType;
@@ -1997,6 +2116,9 @@ export interface GetVariableResultType {
   customData?: CustomDataType;
 }
 
+/**
+ * GradientGetType, as defined by the OCPP 2.1 JSON schemas.
+ */
 export interface GradientGetType {
   gradient: GradientType;
   /**
@@ -2008,6 +2130,9 @@ export interface GradientGetType {
   customData?: CustomDataType;
 }
 
+/**
+ * GradientType, as defined by the OCPP 2.1 JSON schemas.
+ */
 export interface GradientType {
   /**
    * Id of setting
@@ -2033,6 +2158,9 @@ export interface GradientType {
   customData?: CustomDataType;
 }
 
+/**
+ * HysteresisType, as defined by the OCPP 2.1 JSON schemas.
+ */
 export interface HysteresisType {
   /**
    * High value for return to normal operation after a grid event, in absolute value. This value adopts the same unit as defined by yUnit
@@ -2128,6 +2256,9 @@ export interface IdTokenType {
   customData?: CustomDataType;
 }
 
+/**
+ * LimitAtSoCType, as defined by the OCPP 2.1 JSON schemas.
+ */
 export interface LimitAtSoCType {
   /**
    * The SoC value beyond which the charging rate limit should be applied.
@@ -2144,6 +2275,9 @@ export interface LimitAtSoCType {
   customData?: CustomDataType;
 }
 
+/**
+ * LimitMaxDischargeGetType, as defined by the OCPP 2.1 JSON schemas.
+ */
 export interface LimitMaxDischargeGetType {
   /**
    * Id of setting
@@ -2166,6 +2300,9 @@ export interface LimitMaxDischargeGetType {
   customData?: CustomDataType;
 }
 
+/**
+ * LimitMaxDischargeType, as defined by the OCPP 2.1 JSON schemas.
+ */
 export interface LimitMaxDischargeType {
   /**
    * Priority of setting (0=highest)
@@ -2258,7 +2395,15 @@ export interface MessageInfoType {
    *
    */
   id: number;
+  /**
+   * With what priority should this message be shown
+   *
+   */
   priority: MessagePriorityEnumType;
+  /**
+   * During what state should this message be shown. When omitted this message should be shown in any state of the Charging Station.
+   *
+   */
   state?: MessageStateEnumType;
   /**
    * From what date-time should this message be shown. If omitted: directly.
@@ -2458,6 +2603,9 @@ export interface OverstayRuleType {
   customData?: CustomDataType;
 }
 
+/**
+ * PeriodicEventStreamParamsType, as defined by the OCPP 2.1 JSON schemas.
+ */
 export interface PeriodicEventStreamParamsType {
   /**
    * Time in seconds after which stream data is sent.
@@ -2611,6 +2759,9 @@ export interface RationalNumberType {
   customData?: CustomDataType;
 }
 
+/**
+ * ReactivePowerParamsType, as defined by the OCPP 2.1 JSON schemas.
+ */
 export interface ReactivePowerParamsType {
   /**
    * Only for VoltVar curve: The nominal ac voltage (rms) adjustment to the voltage curve points for Volt-Var curves (percentage).
@@ -2636,6 +2787,9 @@ export interface ReactivePowerParamsType {
   customData?: CustomDataType;
 }
 
+/**
+ * RelativeTimeIntervalType, as defined by the OCPP 2.1 JSON schemas.
+ */
 export interface RelativeTimeIntervalType {
   /**
    * Start of the interval, in seconds from NOW.
@@ -2666,6 +2820,9 @@ export interface ReportDataType {
   customData?: CustomDataType;
 }
 
+/**
+ * SalesTariffEntryType, as defined by the OCPP 2.1 JSON schemas.
+ */
 export interface SalesTariffEntryType {
   relativeTimeInterval: RelativeTimeIntervalType;
   /**
@@ -2757,6 +2914,11 @@ export interface SetMonitoringDataType {
    *
    */
   value: number;
+  /**
+   * The type of this monitor, e.g. a threshold, delta or periodic monitor.
+   *
+   *
+   */
   type: MonitorEnumType;
   /**
    * The severity that will be assigned to an event that is triggered by this monitor. The severity range is 0-9, with 0 as the highest and 9 as the lowest severity level.
@@ -2803,6 +2965,11 @@ export interface SetMonitoringResultType {
   id?: number;
   statusInfo?: StatusInfoType;
   status: SetMonitoringStatusEnumType;
+  /**
+   * The type of this monitor, e.g. a threshold, delta or periodic monitor.
+   *
+   *
+   */
   type: MonitorEnumType;
   component: ComponentType;
   variable: VariableType;
@@ -2837,7 +3004,14 @@ export interface SetMonitoringResultType {
   customData?: CustomDataType;
 }
 
+/**
+ * SetVariableDataType, as defined by the OCPP 2.1 JSON schemas.
+ */
 export interface SetVariableDataType {
+  /**
+   * Type of attribute: Actual, Target, MinSet, MaxSet. Default is Actual when omitted.
+   *
+   */
   attributeType?: AttributeEnumType;
   /**
    * Value to be assigned to attribute of variable.
@@ -2852,7 +3026,14 @@ export interface SetVariableDataType {
   customData?: CustomDataType;
 }
 
+/**
+ * SetVariableResultType, as defined by the OCPP 2.1 JSON schemas.
+ */
 export interface SetVariableResultType {
+  /**
+   * Type of attribute: Actual, Target, MinSet, MaxSet. Default is Actual when omitted.
+   *
+   */
   attributeType?: AttributeEnumType;
   attributeStatus: SetVariableStatusEnumType;
   attributeStatusInfo?: StatusInfoType;
@@ -2907,6 +3088,9 @@ export interface StatusInfoType {
   customData?: CustomDataType;
 }
 
+/**
+ * StreamDataElementType, as defined by the OCPP 2.1 JSON schemas.
+ */
 export interface StreamDataElementType {
   /**
    * Offset relative to _basetime_ of this message. _basetime_ + _t_ is timestamp of recorded value.
@@ -3198,6 +3382,9 @@ export interface TariffFixedPriceType {
   customData?: CustomDataType;
 }
 
+/**
+ * TariffFixedType, as defined by the OCPP 2.1 JSON schemas.
+ */
 export interface TariffFixedType {
   /**
    * @minItems 1
@@ -3458,6 +3645,9 @@ export interface TransactionLimitType {
   customData?: CustomDataType;
 }
 
+/**
+ * TransactionType, as defined by the OCPP 2.1 JSON schemas.
+ */
 export interface TransactionType {
   /**
    * This contains the Id of the transaction.
@@ -3476,6 +3666,10 @@ export interface TransactionType {
    *
    */
   remoteStartId?: number;
+  /**
+   * *(2.1)* The _operationMode_ that is currently in effect for the transaction.
+   *
+   */
   operationMode?: OperationModeEnumType;
   /**
    * *(2.1)* Id of tariff in use for transaction
@@ -3764,6 +3958,11 @@ export interface V2XSignalWattPointType {
  *
  */
 export interface VariableAttributeType {
+  /**
+   * Attribute: Actual, MinSet, MaxSet, etc.
+   * Defaults to Actual if absent.
+   *
+   */
   type?: AttributeEnumType;
   /**
    * Value of the attribute. May only be omitted when mutability is set to 'WriteOnly'.
@@ -3860,6 +4059,10 @@ export interface VariableMonitoringType {
    *
    */
   value: number;
+  /**
+   * The type of this monitor, e.g. a threshold, delta or periodic monitor.
+   *
+   */
   type: MonitorEnumType;
   /**
    * The severity that will be assigned to an event that is triggered by this monitor. The severity range is 0-9, with 0 as the highest and 9 as the lowest severity level.
@@ -3888,6 +4091,10 @@ export interface VariableMonitoringType {
    *
    */
   severity: number;
+  /**
+   * *(2.1)* Type of monitor.
+   *
+   */
   eventNotificationType: EventNotificationEnumType;
   customData?: CustomDataType;
 }
@@ -3910,6 +4117,9 @@ export interface VariableType {
   customData?: CustomDataType;
 }
 
+/**
+ * VoltageParamsType, as defined by the OCPP 2.1 JSON schemas.
+ */
 export interface VoltageParamsType {
   /**
    * EN 50549-1 chapter 4.9.3.4

@@ -11,6 +11,9 @@ export const APNAuthenticationEnumType = {
 } as const;
 export type APNAuthenticationEnumType = (typeof APNAuthenticationEnumType)[keyof typeof APNAuthenticationEnumType];
 
+/**
+ * AttributeEnumType, as defined by the OCPP 2.1 JSON schemas.
+ */
 export const AttributeEnumType = {
   Actual: 'Actual',
   Target: 'Target',
@@ -109,6 +112,9 @@ export const CertificateSignedStatusEnumType = {
 export type CertificateSignedStatusEnumType =
   (typeof CertificateSignedStatusEnumType)[keyof typeof CertificateSignedStatusEnumType];
 
+/**
+ * CertificateSigningUseEnumType, as defined by the OCPP 2.1 JSON schemas.
+ */
 export const CertificateSigningUseEnumType = {
   ChargingStationCertificate: 'ChargingStationCertificate',
   V2GCertificate: 'V2GCertificate',
@@ -161,6 +167,9 @@ export const ChargingProfileKindEnumType = {
 export type ChargingProfileKindEnumType =
   (typeof ChargingProfileKindEnumType)[keyof typeof ChargingProfileKindEnumType];
 
+/**
+ * ChargingProfilePurposeEnumType, as defined by the OCPP 2.1 JSON schemas.
+ */
 export const ChargingProfilePurposeEnumType = {
   ChargingStationExternalConstraints: 'ChargingStationExternalConstraints',
   ChargingStationMaxProfile: 'ChargingStationMaxProfile',
@@ -172,6 +181,9 @@ export const ChargingProfilePurposeEnumType = {
 export type ChargingProfilePurposeEnumType =
   (typeof ChargingProfilePurposeEnumType)[keyof typeof ChargingProfilePurposeEnumType];
 
+/**
+ * ChargingProfileStatusEnumType, as defined by the OCPP 2.1 JSON schemas.
+ */
 export const ChargingProfileStatusEnumType = {
   Accepted: 'Accepted',
   Rejected: 'Rejected',
@@ -179,6 +191,9 @@ export const ChargingProfileStatusEnumType = {
 export type ChargingProfileStatusEnumType =
   (typeof ChargingProfileStatusEnumType)[keyof typeof ChargingProfileStatusEnumType];
 
+/**
+ * ChargingRateUnitEnumType, as defined by the OCPP 2.1 JSON schemas.
+ */
 export const ChargingRateUnitEnumType = {
   W: 'W',
   A: 'A',
@@ -238,6 +253,9 @@ export const ClearMonitoringStatusEnumType = {
 export type ClearMonitoringStatusEnumType =
   (typeof ClearMonitoringStatusEnumType)[keyof typeof ClearMonitoringStatusEnumType];
 
+/**
+ * ComponentCriterionEnumType, as defined by the OCPP 2.1 JSON schemas.
+ */
 export const ComponentCriterionEnumType = {
   Active: 'Active',
   Available: 'Available',
@@ -330,6 +348,9 @@ export const DataTransferStatusEnumType = {
 } as const;
 export type DataTransferStatusEnumType = (typeof DataTransferStatusEnumType)[keyof typeof DataTransferStatusEnumType];
 
+/**
+ * DayOfWeekEnumType, as defined by the OCPP 2.1 JSON schemas.
+ */
 export const DayOfWeekEnumType = {
   Monday: 'Monday',
   Tuesday: 'Tuesday',
@@ -352,6 +373,9 @@ export const DeleteCertificateStatusEnumType = {
 export type DeleteCertificateStatusEnumType =
   (typeof DeleteCertificateStatusEnumType)[keyof typeof DeleteCertificateStatusEnumType];
 
+/**
+ * DERControlEnumType, as defined by the OCPP 2.1 JSON schemas.
+ */
 export const DERControlEnumType = {
   EnterService: 'EnterService',
   FreqDroop: 'FreqDroop',
@@ -389,6 +413,9 @@ export const DERControlStatusEnumType = {
 } as const;
 export type DERControlStatusEnumType = (typeof DERControlStatusEnumType)[keyof typeof DERControlStatusEnumType];
 
+/**
+ * DERUnitEnumType, as defined by the OCPP 2.1 JSON schemas.
+ */
 export const DERUnitEnumType = {
   Not_Applicable: 'Not_Applicable',
   PctMaxW: 'PctMaxW',
@@ -414,6 +441,9 @@ export const DisplayMessageStatusEnumType = {
 export type DisplayMessageStatusEnumType =
   (typeof DisplayMessageStatusEnumType)[keyof typeof DisplayMessageStatusEnumType];
 
+/**
+ * EnergyTransferModeEnumType, as defined by the OCPP 2.1 JSON schemas.
+ */
 export const EnergyTransferModeEnumType = {
   AC_single_phase: 'AC_single_phase',
   AC_two_phase: 'AC_two_phase',
@@ -429,6 +459,9 @@ export const EnergyTransferModeEnumType = {
 } as const;
 export type EnergyTransferModeEnumType = (typeof EnergyTransferModeEnumType)[keyof typeof EnergyTransferModeEnumType];
 
+/**
+ * EventNotificationEnumType, as defined by the OCPP 2.1 JSON schemas.
+ */
 export const EventNotificationEnumType = {
   HardWiredNotification: 'HardWiredNotification',
   HardWiredMonitor: 'HardWiredMonitor',
@@ -477,6 +510,9 @@ export const FirmwareStatusEnumType = {
 } as const;
 export type FirmwareStatusEnumType = (typeof FirmwareStatusEnumType)[keyof typeof FirmwareStatusEnumType];
 
+/**
+ * GenericDeviceModelStatusEnumType, as defined by the OCPP 2.1 JSON schemas.
+ */
 export const GenericDeviceModelStatusEnumType = {
   Accepted: 'Accepted',
   Rejected: 'Rejected',
@@ -486,12 +522,18 @@ export const GenericDeviceModelStatusEnumType = {
 export type GenericDeviceModelStatusEnumType =
   (typeof GenericDeviceModelStatusEnumType)[keyof typeof GenericDeviceModelStatusEnumType];
 
+/**
+ * GenericStatusEnumType, as defined by the OCPP 2.1 JSON schemas.
+ */
 export const GenericStatusEnumType = {
   Accepted: 'Accepted',
   Rejected: 'Rejected',
 } as const;
 export type GenericStatusEnumType = (typeof GenericStatusEnumType)[keyof typeof GenericStatusEnumType];
 
+/**
+ * GetCertificateIdUseEnumType, as defined by the OCPP 2.1 JSON schemas.
+ */
 export const GetCertificateIdUseEnumType = {
   V2GRootCertificate: 'V2GRootCertificate',
   MORootCertificate: 'MORootCertificate',
@@ -543,6 +585,9 @@ export const GetInstalledCertificateStatusEnumType = {
 export type GetInstalledCertificateStatusEnumType =
   (typeof GetInstalledCertificateStatusEnumType)[keyof typeof GetInstalledCertificateStatusEnumType];
 
+/**
+ * GetVariableStatusEnumType, as defined by the OCPP 2.1 JSON schemas.
+ */
 export const GetVariableStatusEnumType = {
   Accepted: 'Accepted',
   Rejected: 'Rejected',
@@ -604,6 +649,9 @@ export const InstallCertificateUseEnumType = {
 export type InstallCertificateUseEnumType =
   (typeof InstallCertificateUseEnumType)[keyof typeof InstallCertificateUseEnumType];
 
+/**
+ * IslandingDetectionEnumType, as defined by the OCPP 2.1 JSON schemas.
+ */
 export const IslandingDetectionEnumType = {
   NoAntiIslandingSupport: 'NoAntiIslandingSupport',
   RoCoF: 'RoCoF',
@@ -742,6 +790,9 @@ export const MessageFormatEnumType = {
 } as const;
 export type MessageFormatEnumType = (typeof MessageFormatEnumType)[keyof typeof MessageFormatEnumType];
 
+/**
+ * MessagePriorityEnumType, as defined by the OCPP 2.1 JSON schemas.
+ */
 export const MessagePriorityEnumType = {
   AlwaysFront: 'AlwaysFront',
   InFront: 'InFront',
@@ -749,6 +800,9 @@ export const MessagePriorityEnumType = {
 } as const;
 export type MessagePriorityEnumType = (typeof MessagePriorityEnumType)[keyof typeof MessagePriorityEnumType];
 
+/**
+ * MessageStateEnumType, as defined by the OCPP 2.1 JSON schemas.
+ */
 export const MessageStateEnumType = {
   Charging: 'Charging',
   Faulted: 'Faulted',
@@ -791,6 +845,9 @@ export const MobilityNeedsModeEnumType = {
 } as const;
 export type MobilityNeedsModeEnumType = (typeof MobilityNeedsModeEnumType)[keyof typeof MobilityNeedsModeEnumType];
 
+/**
+ * MonitorEnumType, as defined by the OCPP 2.1 JSON schemas.
+ */
 export const MonitorEnumType = {
   UpperThreshold: 'UpperThreshold',
   LowerThreshold: 'LowerThreshold',
@@ -812,6 +869,9 @@ export const MonitoringBaseEnumType = {
 } as const;
 export type MonitoringBaseEnumType = (typeof MonitoringBaseEnumType)[keyof typeof MonitoringBaseEnumType];
 
+/**
+ * MonitoringCriterionEnumType, as defined by the OCPP 2.1 JSON schemas.
+ */
 export const MonitoringCriterionEnumType = {
   ThresholdMonitoring: 'ThresholdMonitoring',
   DeltaMonitoring: 'DeltaMonitoring',
@@ -830,6 +890,9 @@ export const MutabilityEnumType = {
 } as const;
 export type MutabilityEnumType = (typeof MutabilityEnumType)[keyof typeof MutabilityEnumType];
 
+/**
+ * NotifyAllowedEnergyTransferStatusEnumType, as defined by the OCPP 2.1 JSON schemas.
+ */
 export const NotifyAllowedEnergyTransferStatusEnumType = {
   Accepted: 'Accepted',
   Rejected: 'Rejected',
@@ -896,6 +959,9 @@ export const OperationalStatusEnumType = {
 } as const;
 export type OperationalStatusEnumType = (typeof OperationalStatusEnumType)[keyof typeof OperationalStatusEnumType];
 
+/**
+ * OperationModeEnumType, as defined by the OCPP 2.1 JSON schemas.
+ */
 export const OperationModeEnumType = {
   Idle: 'Idle',
   ChargingOnly: 'ChargingOnly',
@@ -1061,6 +1127,9 @@ export const ReportBaseEnumType = {
 } as const;
 export type ReportBaseEnumType = (typeof ReportBaseEnumType)[keyof typeof ReportBaseEnumType];
 
+/**
+ * RequestStartStopStatusEnumType, as defined by the OCPP 2.1 JSON schemas.
+ */
 export const RequestStartStopStatusEnumType = {
   Accepted: 'Accepted',
   Rejected: 'Rejected',
@@ -1173,6 +1242,9 @@ export const TariffChangeStatusEnumType = {
 } as const;
 export type TariffChangeStatusEnumType = (typeof TariffChangeStatusEnumType)[keyof typeof TariffChangeStatusEnumType];
 
+/**
+ * TariffClearStatusEnumType, as defined by the OCPP 2.1 JSON schemas.
+ */
 export const TariffClearStatusEnumType = {
   Accepted: 'Accepted',
   Rejected: 'Rejected',
@@ -1209,6 +1281,9 @@ export const TariffKindEnumType = {
 } as const;
 export type TariffKindEnumType = (typeof TariffKindEnumType)[keyof typeof TariffKindEnumType];
 
+/**
+ * TariffSetStatusEnumType, as defined by the OCPP 2.1 JSON schemas.
+ */
 export const TariffSetStatusEnumType = {
   Accepted: 'Accepted',
   Rejected: 'Rejected',

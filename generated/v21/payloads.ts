@@ -148,6 +148,10 @@ export interface AdjustPeriodicEventStreamRequest {
  * The payload of AdjustPeriodicEventStreamResponse, schema AdjustPeriodicEventStreamResponse.json.
  */
 export interface AdjustPeriodicEventStreamResponse {
+  /**
+   * Status of operation.
+   *
+   */
   status: GenericStatusEnumType;
   statusInfo?: StatusInfoType;
   customData?: CustomDataType;
@@ -305,6 +309,11 @@ export interface CertificateSignedRequest {
    *
    */
   certificateChain: string;
+  /**
+   * Indicates the type of the signed certificate that is returned. When omitted the certificate is used for both the 15118 connection (if implemented) and the Charging Station to CSMS connection. This field is required when a typeOfCertificate was included in the SignCertificateRequest that requested this certificate to be signed AND both the 15118 connection and the Charging Station connection are implemented.
+   *
+   *
+   */
   certificateType?: CertificateSigningUseEnumType;
   /**
    * *(2.1)* RequestId to correlate this message with the SignCertificateRequest.
@@ -411,6 +420,11 @@ export interface ClearDERControlRequest {
    *
    */
   isDefault: boolean;
+  /**
+   * Name of control settings to clear. Not used when _controlId_ is provided.
+   *
+   *
+   */
   controlType?: DERControlEnumType;
   /**
    * Id of control setting to clear. When omitted all settings for _controlType_ are cleared.
@@ -766,6 +780,10 @@ export interface GetBaseReportRequest {
  * The payload of GetBaseReportResponse, schema GetBaseReportResponse.json.
  */
 export interface GetBaseReportResponse {
+  /**
+   * This indicates whether the Charging Station is able to accept this request.
+   *
+   */
   status: GenericDeviceModelStatusEnumType;
   statusInfo?: StatusInfoType;
   customData?: CustomDataType;
@@ -857,6 +875,11 @@ export interface GetCompositeScheduleRequest {
    *
    */
   duration: number;
+  /**
+   * Can be used to force a power or current profile.
+   *
+   *
+   */
   chargingRateUnit?: ChargingRateUnitEnumType;
   /**
    * The ID of the EVSE for which the schedule is requested. When evseid=0, the Charging Station will calculate the expected consumption for the grid connection.
@@ -870,6 +893,11 @@ export interface GetCompositeScheduleRequest {
  * The payload of GetCompositeScheduleResponse, schema GetCompositeScheduleResponse.json.
  */
 export interface GetCompositeScheduleResponse {
+  /**
+   * The Charging Station will indicate if it was
+   * able to process the request
+   *
+   */
   status: GenericStatusEnumType;
   statusInfo?: StatusInfoType;
   schedule?: CompositeScheduleType;
@@ -891,6 +919,11 @@ export interface GetDERControlRequest {
    *
    */
   isDefault?: boolean;
+  /**
+   * Type of control settings to retrieve. Not used when _controlId_ is provided.
+   *
+   *
+   */
   controlType?: DERControlEnumType;
   /**
    * Id of setting to get. When omitted all settings for _controlType_ are retrieved.
@@ -927,7 +960,15 @@ export interface GetDisplayMessagesRequest {
    *
    */
   requestId: number;
+  /**
+   * If provided the Charging Station shall return Display Messages with the given priority only.
+   *
+   */
   priority?: MessagePriorityEnumType;
+  /**
+   * If provided the Charging Station shall return Display Messages with the given state only.
+   *
+   */
   state?: MessageStateEnumType;
   customData?: CustomDataType;
 }
@@ -1053,6 +1094,10 @@ export interface GetMonitoringReportRequest {
  * The payload of GetMonitoringReportResponse, schema GetMonitoringReportResponse.json.
  */
 export interface GetMonitoringReportResponse {
+  /**
+   * This field indicates whether the Charging Station was able to accept the request.
+   *
+   */
   status: GenericDeviceModelStatusEnumType;
   statusInfo?: StatusInfoType;
   customData?: CustomDataType;
@@ -1104,6 +1149,10 @@ export interface GetReportRequest {
  * The payload of GetReportResponse, schema GetReportResponse.json.
  */
 export interface GetReportResponse {
+  /**
+   * This field indicates whether the Charging Station was able to accept the request.
+   *
+   */
   status: GenericDeviceModelStatusEnumType;
   statusInfo?: StatusInfoType;
   customData?: CustomDataType;
@@ -1367,6 +1416,10 @@ export interface NotifyCustomerInformationResponse {
  * The payload of NotifyDERAlarmRequest, schema NotifyDERAlarmRequest.json.
  */
 export interface NotifyDERAlarmRequest {
+  /**
+   * Name of DER control, e.g. LFMustTrip
+   *
+   */
   controlType: DERControlEnumType;
   gridEventFault?: GridEventFaultEnumType;
   /**
@@ -1537,6 +1590,10 @@ export interface NotifyEVChargingScheduleRequest {
  * The payload of NotifyEVChargingScheduleResponse, schema NotifyEVChargingScheduleResponse.json.
  */
 export interface NotifyEVChargingScheduleResponse {
+  /**
+   * Returns whether the CSMS has been able to process the message successfully. It does not imply any approval of the charging schedule.
+   *
+   */
   status: GenericStatusEnumType;
   statusInfo?: StatusInfoType;
   customData?: CustomDataType;
@@ -1811,6 +1868,10 @@ export interface OpenPeriodicEventStreamRequest {
  * The payload of OpenPeriodicEventStreamResponse, schema OpenPeriodicEventStreamResponse.json.
  */
 export interface OpenPeriodicEventStreamResponse {
+  /**
+   * Result of request.
+   *
+   */
   status: GenericStatusEnumType;
   statusInfo?: StatusInfoType;
   customData?: CustomDataType;
@@ -1861,6 +1922,10 @@ export interface PublishFirmwareRequest {
  * The payload of PublishFirmwareResponse, schema PublishFirmwareResponse.json.
  */
 export interface PublishFirmwareResponse {
+  /**
+   * Indicates whether the request was accepted.
+   *
+   */
   status: GenericStatusEnumType;
   statusInfo?: StatusInfoType;
   customData?: CustomDataType;
@@ -1914,6 +1979,11 @@ export interface PullDynamicScheduleUpdateRequest {
  */
 export interface PullDynamicScheduleUpdateResponse {
   scheduleUpdate?: ChargingScheduleUpdateType;
+  /**
+   * Result of request.
+   *
+   *
+   */
   status: ChargingProfileStatusEnumType;
   statusInfo?: StatusInfoType;
   customData?: CustomDataType;
@@ -2040,6 +2110,10 @@ export interface RequestBatterySwapRequest {
  * The payload of RequestBatterySwapResponse, schema RequestBatterySwapResponse.json.
  */
 export interface RequestBatterySwapResponse {
+  /**
+   * Accepted or rejected the request.
+   *
+   */
   status: GenericStatusEnumType;
   statusInfo?: StatusInfoType;
   customData?: CustomDataType;
@@ -2069,6 +2143,10 @@ export interface RequestStartTransactionRequest {
  * The payload of RequestStartTransactionResponse, schema RequestStartTransactionResponse.json.
  */
 export interface RequestStartTransactionResponse {
+  /**
+   * Status indicating whether the Charging Station accepts the request to start a transaction.
+   *
+   */
   status: RequestStartStopStatusEnumType;
   statusInfo?: StatusInfoType;
   /**
@@ -2095,6 +2173,10 @@ export interface RequestStopTransactionRequest {
  * The payload of RequestStopTransactionResponse, schema RequestStopTransactionResponse.json.
  */
 export interface RequestStopTransactionResponse {
+  /**
+   * Status indicating whether Charging Station accepts the request to stop a transaction.
+   *
+   */
   status: RequestStartStopStatusEnumType;
   statusInfo?: StatusInfoType;
   customData?: CustomDataType;
@@ -2252,6 +2334,10 @@ export interface SetChargingProfileRequest {
  * The payload of SetChargingProfileResponse, schema SetChargingProfileResponse.json.
  */
 export interface SetChargingProfileResponse {
+  /**
+   * Returns whether the Charging Station has been able to process the message successfully. This does not guarantee the schedule will be followed to the letter. There might be other constraints the Charging Station may need to take into account.
+   *
+   */
   status: ChargingProfileStatusEnumType;
   statusInfo?: StatusInfoType;
   customData?: CustomDataType;
@@ -2296,6 +2382,11 @@ export interface SetDERControlRequest {
    *
    */
   controlId: string;
+  /**
+   * Type of control.  Determines which setting field below is used.
+   *
+   *
+   */
   controlType: DERControlEnumType;
   curve?: DERCurveType;
   enterService?: EnterServiceType;
@@ -2354,6 +2445,10 @@ export interface SetMonitoringBaseRequest {
  * The payload of SetMonitoringBaseResponse, schema SetMonitoringBaseResponse.json.
  */
 export interface SetMonitoringBaseResponse {
+  /**
+   * Indicates whether the Charging Station was able to accept the request.
+   *
+   */
   status: GenericDeviceModelStatusEnumType;
   statusInfo?: StatusInfoType;
   customData?: CustomDataType;
@@ -2400,6 +2495,10 @@ export interface SetMonitoringLevelRequest {
  * The payload of SetMonitoringLevelResponse, schema SetMonitoringLevelResponse.json.
  */
 export interface SetMonitoringLevelResponse {
+  /**
+   * Indicates whether the Charging Station was able to accept the request.
+   *
+   */
   status: GenericStatusEnumType;
   statusInfo?: StatusInfoType;
   customData?: CustomDataType;
@@ -2480,6 +2579,11 @@ export interface SignCertificateRequest {
    *
    */
   csr: string;
+  /**
+   * Indicates the type of certificate that is to be signed. When omitted the certificate is to be used for both the 15118 connection (if implemented) and the Charging Station to CSMS connection.
+   *
+   *
+   */
   certificateType?: CertificateSigningUseEnumType;
   hashRootCertificate?: CertificateHashDataType;
   /**
@@ -2494,6 +2598,10 @@ export interface SignCertificateRequest {
  * The payload of SignCertificateResponse, schema SignCertificateResponse.json.
  */
 export interface SignCertificateResponse {
+  /**
+   * Specifies whether the CSMS can process the request.
+   *
+   */
   status: GenericStatusEnumType;
   statusInfo?: StatusInfoType;
   customData?: CustomDataType;
@@ -2698,6 +2806,10 @@ export interface UpdateDynamicScheduleRequest {
  * The payload of UpdateDynamicScheduleResponse, schema UpdateDynamicScheduleResponse.json.
  */
 export interface UpdateDynamicScheduleResponse {
+  /**
+   * Returns whether message was processed successfully.
+   *
+   */
   status: ChargingProfileStatusEnumType;
   statusInfo?: StatusInfoType;
   customData?: CustomDataType;
@@ -2800,6 +2912,10 @@ export interface VatNumberValidationResponse {
    *
    */
   evseId?: number;
+  /**
+   * Result of operation.
+   *
+   */
   status: GenericStatusEnumType;
   customData?: CustomDataType;
 }
