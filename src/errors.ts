@@ -189,7 +189,8 @@ function issueText(issue: ValidationIssue): string {
     case 'required':
       return `missing required property "${String(p.missingProperty)}"`;
     case 'additionalProperties':
-      return `property "${String(p.additionalProperty)}" is not allowed`;
+      // The name is the peer's own text: the description never echoes it (the event and the log have it).
+      return 'has a property the schema does not allow';
     case 'type':
       return `must be ${String(p.type)}`;
     case 'maxLength':

@@ -127,12 +127,17 @@ describe('descriptions', () => {
     expect(describeIssue({ keyword: 'minimum', instancePath: '/a', params: { comparison: '>=', limit: 0 } })).toBe(
       '/a: must be >= 0',
     );
+    // the name of an unknown property is the peer's text: never echoed
+    const unknown = describeIssue({
+      keyword: 'additionalProperties',
+      instancePath: '',
+      params: { additionalProperty: 'x'.repeat(400) },
+    });
+    expect(unknown).toBe('payload: has a property the schema does not allow');
+    expect(unknown).not.toContain('xxx');
+    // a long instance path is cut to the 255 characters OCPP allows
     expect(
-      describeIssue({
-        keyword: 'additionalProperties',
-        instancePath: '',
-        params: { additionalProperty: 'x'.repeat(400) },
-      }),
+      describeIssue({ keyword: 'type', instancePath: `/${'a'.repeat(400)}`, params: { type: 'string' } }),
     ).toHaveLength(255);
   });
 });
