@@ -143,6 +143,7 @@ class Run {
   readonly #ended: Promise<void>;
   #end!: () => void;
   #over = false;
+  readonly #sleepers = new Set<() => void>();
 
   constructor(duration: number, meterInterval: number, meterValuesPerTransaction: number, signal?: AbortSignal) {
     this.deadline = Date.now() + duration;
@@ -167,6 +168,7 @@ class Run {
 
   end(): void {
     this.#over = true;
+    for (const wake of [...this.#sleepers]) wake();
     this.#end();
   }
 
@@ -174,11 +176,13 @@ class Run {
   sleep(ms: number): Promise<void> {
     if (!this.running) return Promise.resolve();
     return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      void this.#ended.then(() => {
+      const wake = (): void => {
         clearTimeout(timer);
+        this.#sleepers.delete(wake);
         resolve();
-      });
+      };
+      const timer = setTimeout(wake, ms);
+      this.#sleepers.add(wake);
     });
   }
 

@@ -13,6 +13,7 @@ export interface BackOffOptions {
   repeatTimes?: number;
 }
 
+/** The defaults of `BackOffOptions`: 3 s, 10 s, 5 times. */
 export const DEFAULT_BACK_OFF: Readonly<Required<BackOffOptions>> = Object.freeze({
   waitMinimum: 3_000,
   randomRange: 10_000,
@@ -21,10 +22,13 @@ export const DEFAULT_BACK_OFF: Readonly<Required<BackOffOptions>> = Object.freez
 
 /** What the client schedules with: `globalThis` by default. */
 export interface Timers {
+  /** Schedules `callback` after `ms` ms and returns a handle. */
   setTimeout(callback: () => void, ms: number): unknown;
+  /** Cancels what `setTimeout` scheduled. */
   clearTimeout(handle: unknown): void;
 }
 
+/** The global timers. */
 export const realTimers: Timers = {
   setTimeout: (callback, ms) => setTimeout(callback, ms),
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
@@ -41,6 +45,7 @@ export class BackOff {
   #step = 0;
   #last = 0;
 
+  /** @param random The source of the random part, in [0, 1). Default `Math.random`. */
   constructor(options: BackOffOptions = {}, random: () => number = Math.random) {
     const merged = { ...DEFAULT_BACK_OFF, ...definedOnly(options) };
     for (const [key, value] of Object.entries(merged)) {
@@ -61,6 +66,7 @@ export class BackOff {
     return wait;
   }
 
+  /** Starts over from the first wait (after a successful connection). */
   reset(): void {
     this.#step = 0;
     this.#last = 0;

@@ -231,6 +231,7 @@ export abstract class ChargePointClient<
   readonly #pongTimeout: number;
   readonly #closeTimeout: number;
   readonly #reconnect: boolean;
+  readonly #waitForBoot: boolean;
 
   #state: ClientState = 'idle';
   #socket: WebSocket | undefined = undefined;
@@ -250,6 +251,8 @@ export abstract class ChargePointClient<
   #unanswered: Set<string> | undefined = undefined;
   #events: ClientEmitter | undefined = undefined;
   #forwardingFrames = false;
+  /** A BootNotification of this client was answered Accepted. */
+  #bootAccepted = false;
 
   static {
     internals = {
@@ -290,6 +293,7 @@ export abstract class ChargePointClient<
     this.#pongTimeout = options.pongTimeout ?? DEFAULT_PONG_TIMEOUT;
     this.#closeTimeout = options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT;
     this.#reconnect = options.reconnect ?? true;
+    this.#waitForBoot = options.queue?.waitForBoot ?? true;
 
     const endpointOptions: EndpointOptions = {};
     for (const key of [
@@ -328,7 +332,8 @@ export abstract class ChargePointClient<
         },
         timers: this.#timers,
         connection: () => this.#caller,
-        holding: () => this.#unanswered !== undefined && this.#unanswered.size > 0,
+        holding: () =>
+          (this.#waitForBoot && !this.#bootAccepted) || (this.#unanswered !== undefined && this.#unanswered.size > 0),
       },
       options.queue ?? {},
       binding.isDroppable,
@@ -437,8 +442,24 @@ export abstract class ChargePointClient<
     if (this.#isQueued(action, payload)) return this.#enqueue(action, payload, options);
     const caller = this.#caller;
     if (caller === undefined) return Promise.reject(new NotConnectedError(action));
+    if (action === 'BootNotification' && !this.#bootAccepted) {
+      return caller.call(action, payload, options).then(this.#bootAnswered);
+    }
     return caller.call(action, payload, options);
   }
+
+  /** Whether a BootNotification of this client was answered `Accepted` (queued messages wait for it). */
+  get bootAccepted(): boolean {
+    return this.#bootAccepted;
+  }
+
+  readonly #bootAnswered = (response: unknown): unknown => {
+    if ((response as { status?: unknown }).status === 'Accepted' && !this.#bootAccepted) {
+      this.#bootAccepted = true;
+      this.#queue.kick();
+    }
+    return response;
+  };
 
   /** 2.1: send a SEND message (never answered, never queued). Throws `NotConnectedError` while offline. */
   send<A extends keyof SendOut & string>(message: Call<A, SendOut[A]['request']>, options?: SendOptions): void;

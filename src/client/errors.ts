@@ -8,6 +8,7 @@ import { ConnectionClosedError } from '../errors.ts';
  */
 export class NotConnectedError extends ConnectionClosedError {
   override readonly name: string = 'NotConnectedError';
+  /** @param action The action that was not sent. */
   constructor(action: string) {
     super(action, '');
     this.message = `${action}: not connected (only queued messages are accepted while offline)`;
@@ -20,6 +21,7 @@ export class NotConnectedError extends ConnectionClosedError {
  */
 export class ClientStoppedError extends ConnectionClosedError {
   override readonly name: string = 'ClientStoppedError';
+  /** @param action The action of the undelivered message. */
   constructor(action: string) {
     super(action, '');
     this.message = `${action}: the client was stopped`;
@@ -34,8 +36,11 @@ export class ClientStoppedError extends ConnectionClosedError {
 export class QueueOverflowError extends Error {
   override readonly name: string = 'QueueOverflowError';
   constructor(
+    /** The action of the message dropped or refused. */
     readonly action: string,
+    /** The queue's capacity, in messages. */
     readonly maxSize: number,
+    /** True: the message was dropped from the queue; false: it was refused and never queued. */
     readonly dropped: boolean,
   ) {
     super(
@@ -51,6 +56,7 @@ export class ConnectError extends Error {
   override readonly name: string = 'ConnectError';
   /** The HTTP status the server answered the upgrade request with (401: authentication failed). */
   readonly status: number | undefined;
+  /** @param status The HTTP status of the answer to the upgrade request, if the server answered. */
   constructor(message: string, status?: number, options?: ErrorOptions) {
     super(message, options);
     this.status = status;
@@ -64,8 +70,11 @@ export class ConnectError extends Error {
 export class SubprotocolError extends ConnectError {
   override readonly name: string = 'SubprotocolError';
   constructor(
+    /** The subprotocol(s) offered, or the one negotiated on the first connection. */
     readonly expected: string,
+    /** The subprotocol the server answered with; `undefined` or empty when it chose none. */
     readonly received: string | undefined,
+    /** Whether it happened on a reconnect. */
     readonly reconnecting: boolean,
   ) {
     super(

@@ -78,6 +78,12 @@ export interface QueueOptions {
    */
   interval?: number;
   /**
+   * Hold queued messages until this client's BootNotification is answered `Accepted` (OCPP: a charge point sends
+   * nothing else before that). Only the client's first boot counts: after a reconnect they go out at once.
+   * `false`: from the first connection on. Default `true`.
+   */
+  waitForBoot?: boolean;
+  /**
    * Which outgoing CALLs are queued. Default: the version's transaction-related messages. Use it to add, e.g.,
    * SecurityEventNotification (whose delivery OCPP also guarantees).
    */
@@ -94,7 +100,10 @@ export interface QueueHost {
   readonly timers: Timers;
   /** The open connection's `call`, or `undefined` while offline. */
   connection(): { call(action: string, payload: object, options?: CallOptions): Promise<unknown> } | undefined;
-  /** True while an incoming CALL is unanswered: its answer goes out before the next queued message. */
+  /**
+   * True while queued messages must wait: before the BootNotification is accepted, and while an incoming CALL is
+   * unanswered (its answer goes out before the next queued message).
+   */
   holding(): boolean;
 }
 

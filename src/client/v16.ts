@@ -10,6 +10,7 @@ import { ChargePointClient, type ClientBinding, type ClientOptions } from './cli
 
 export * from './exports.ts';
 
+/** No SEND messages in this direction. */
 type NoSends = Record<never, never>;
 
 /**
@@ -37,6 +38,7 @@ const binding: ClientBinding = {
  * methods); `call()` takes only what a charge point sends.
  */
 export class Client extends ChargePointClient<CsmsToChargePoint, ChargePointToCsms, NoSends, ChargePointSends> {
+  /** Creates the client; `connect()` connects. */
   constructor(options: ClientOptions) {
     super(binding, options);
   }

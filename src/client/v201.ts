@@ -11,6 +11,7 @@ import { isV2Droppable, isV2TransactionRelated } from './v2.ts';
 
 export * from './exports.ts';
 
+/** No SEND messages in this direction. */
 type NoSends = Record<never, never>;
 
 /** 2.0.1 transaction-related messages: TransactionEvent (use cases E04, E12, E13, J02). */
@@ -28,6 +29,7 @@ const binding: ClientBinding = {
  * methods); `call()` takes only what a charging station sends.
  */
 export class Client extends ChargePointClient<CsmsToChargePoint, ChargePointToCsms, NoSends, ChargePointSends> {
+  /** Creates the client; `connect()` connects. */
   constructor(options: ClientOptions) {
     super(binding, options);
   }

@@ -24,11 +24,12 @@ afterEach(async () => {
 /** A 1.6 CSMS that records what arrives and can be told to fail, stall or drop. */
 function recordingCsms16() {
   const received: { action: string; messageId: string; request: Record<string, unknown>; at: number }[] = [];
-  const behaviour: { fail: Record<string, number>; stall: Record<string, number>; drop: Record<string, number> } = {
-    fail: {},
-    stall: {},
-    drop: {},
-  };
+  const behaviour: {
+    fail: Record<string, number>;
+    stall: Record<string, number>;
+    drop: Record<string, number>;
+    boot: 'Accepted' | 'Pending';
+  } = { fail: {}, stall: {}, drop: {}, boot: 'Accepted' };
   let nextTransactionId = 1;
   const handle = (cp: v16.ChargePoint, action: string, request: object, messageId: string, answer: () => object) => {
     received.push({ action, messageId, request: request as Record<string, unknown>, at: performance.now() });
@@ -48,6 +49,9 @@ function recordingCsms16() {
     return answer();
   };
   class Csms extends v16.ChargePoint {
+    onBootNotification() {
+      return { currentTime: now(), interval: 60, status: behaviour.boot };
+    }
     onStartTransaction(request: v16.StartTransactionRequest, context: v16.HandlerContext) {
       return handle(this, 'StartTransaction', request, context.messageId, () => ({
         idTagInfo: { status: 'Accepted' as const },
@@ -79,6 +83,13 @@ const meter = (transactionId: number | undefined, value: string) => ({
   meterValue: [{ timestamp: now(), sampledValue: [{ value }] }],
 });
 const stop = (transactionId: number) => ({ transactionId, meterStop: 10, timestamp: now() });
+const bootRequest = { chargePointVendor: 'V', chargePointModel: 'M' };
+
+/** Connect and boot: queued messages wait for an accepted BootNotification on a client's first connection. */
+async function connectAndBoot(cp: v16.Client): Promise<void> {
+  await cp.connect();
+  expect((await cp.call('BootNotification', bootRequest)).status).toBe('Accepted');
+}
 
 async function setup16(options: Partial<v16.ClientOptions> = {}) {
   const csms = recordingCsms16();
@@ -100,7 +111,7 @@ test('called offline: queued in order, delivered after connecting; other calls r
   await expect(cp.call('MeterValues', meter(undefined, 'main'))).rejects.toBeInstanceOf(v16.NotConnectedError);
   await expect(cp.call('Heartbeat')).rejects.toBeInstanceOf(v16.NotConnectedError);
   expect(cp.queueSize).toBe(4);
-  await cp.connect();
+  await connectAndBoot(cp);
   const later = cp.call('StartTransaction', start('LATER')); // online: still after the backlog
   const results = await Promise.all([...calls, later]);
   expect(results[0]).toEqual({ idTagInfo: { status: 'Accepted' }, transactionId: 1 });
@@ -118,6 +129,30 @@ test('called offline: queued in order, delivered after connecting; other calls r
   expect(cp.queueSize).toBe(0);
 });
 
+test('on the first connection queued messages wait for an accepted BootNotification; not after a reconnect', async () => {
+  const { cp, received, behaviour, server } = await setup16();
+  const started = cp.call('StartTransaction', start());
+  await cp.connect();
+  await sleep(50);
+  expect(received).toHaveLength(0);
+  behaviour.boot = 'Pending';
+  expect((await cp.call('BootNotification', bootRequest)).status).toBe('Pending');
+  await sleep(50);
+  expect(received.map((r) => r.action)).toEqual([]);
+  expect(cp.bootAccepted).toBe(false);
+  behaviour.boot = 'Accepted';
+  await cp.call('BootNotification', bootRequest);
+  expect(cp.bootAccepted).toBe(true);
+  await started;
+  expect(received.map((r) => r.action)).toEqual(['StartTransaction']);
+  // a reconnect is no reboot: no new BootNotification needed
+  const stopped = cp.call('StopTransaction', stop(1));
+  server.get('Q')?.connection.terminate?.();
+  await next(cp, 'open', (e) => e.reconnected);
+  await stopped;
+  expect(received.map((r) => r.action)).toEqual(['StartTransaction', 'StopTransaction']);
+});
+
 test('2.0.1 TransactionEvent called offline is delivered in order after connecting', async () => {
   const seqNos: number[] = [];
   class Csms extends v201.ChargePoint {
@@ -128,7 +163,8 @@ test('2.0.1 TransactionEvent called offline is delivered in order after connecti
   }
   const { server, url } = await startServer({ 'ocpp2.0.1': Csms });
   cleanup.push(() => server.close());
-  const cp = new v201.Client({ url, identity: 'Q201' });
+  // this CSMS answers no BootNotification: queued messages need not wait for one
+  const cp = new v201.Client({ url, identity: 'Q201', queue: { waitForBoot: false } });
   cleanup.push(() => cp.stop());
   const event = (seqNo: number, eventType: 'Started' | 'Updated' | 'Ended') =>
     cp.call('TransactionEvent', {
@@ -147,7 +183,7 @@ test('2.0.1 TransactionEvent called offline is delivered in order after connecti
 
 test('lost to a drop: sent again after the reconnect, and its call resolves then', async () => {
   const { cp, received, behaviour } = await setup16();
-  await cp.connect();
+  await connectAndBoot(cp);
   behaviour.drop.StopTransaction = 1;
   const stopped = cp.call('StopTransaction', stop(7));
   const meterAfter = cp.call('MeterValues', meter(7, '99'));
@@ -164,7 +200,7 @@ test('lost to a drop: sent again after the reconnect, and its call resolves then
 describe('retries', () => {
   test('after a CALLERROR: waits interval × transmissions so far, up to `attempts` transmissions', async () => {
     const { cp, received, behaviour } = await setup16({ queue: { attempts: 3, interval: 40 } });
-    await cp.connect();
+    await connectAndBoot(cp);
     const log = record(cp, 'queue:retry', 'queue:delivered');
     behaviour.fail.StartTransaction = 2;
     const result = await cp.call('StartTransaction', start());
@@ -184,7 +220,7 @@ describe('retries', () => {
 
   test('after the last attempt: dropped, its call rejects, the next message follows', async () => {
     const { cp, received, behaviour } = await setup16({ queue: { attempts: 2, interval: 10 } });
-    await cp.connect();
+    await connectAndBoot(cp);
     const dropped = next(cp, 'queue:dropped');
     behaviour.fail.StopTransaction = 5;
     const failing = cp.call('StopTransaction', stop(1));
@@ -199,7 +235,7 @@ describe('retries', () => {
 
   test('no answer within the call timeout counts as a failed attempt', async () => {
     const { cp, received, behaviour } = await setup16({ callTimeout: 100, queue: { attempts: 2, interval: 10 } });
-    await cp.connect();
+    await connectAndBoot(cp);
     behaviour.stall.StartTransaction = 1;
     const retry = next(cp, 'queue:retry');
     await expect(cp.call('StartTransaction', start())).resolves.toMatchObject({ transactionId: 1 });
@@ -227,7 +263,7 @@ describe('overflow', () => {
     expect((refused as Error).message).toMatch(/refused: the queue is full \(3 messages\)/);
     expect(cp.queueSize).toBe(3);
     expect(dropped.map((d) => (d.event as v16.QueueDroppedEvent).reason)).toEqual(['overflow', 'overflow', 'overflow']);
-    await cp.connect();
+    await connectAndBoot(cp);
     await Promise.all([s1, t1, s2]);
     expect(received.map((r) => `${r.action}${r.request.idTag ?? ''}`)).toEqual([
       'StartTransactionA',
@@ -246,7 +282,7 @@ describe('overflow', () => {
     }
     const { server, url } = await startServer({ 'ocpp2.1': Csms });
     cleanup.push(() => server.close());
-    const cp = new v21.Client({ url, identity: 'O21', queue: { maxSize: 3 } });
+    const cp = new v21.Client({ url, identity: 'O21', queue: { maxSize: 3, waitForBoot: false } });
     cleanup.push(() => cp.stop());
     const event = (seqNo: number, eventType: 'Started' | 'Updated' | 'Ended') =>
       cp.call('TransactionEvent', {
@@ -329,7 +365,7 @@ test('a persistent store: what one client queued, the next one (after a restart)
   const after = new v16.Client({ url, identity: 'PQ', queue: { store: new JsonFileStore(file) } });
   cleanup.push(() => after.stop());
   const delivered = record(after, 'queue:delivered');
-  await after.connect();
+  await connectAndBoot(after);
   await until(() => delivered.length === 3);
   expect(received.map((r) => r.action)).toEqual(['StartTransaction', 'MeterValues', 'StopTransaction']);
   expect((delivered[0]?.event as v16.QueueDeliveredEvent | undefined)?.response).toEqual({
@@ -360,7 +396,7 @@ test('an incoming CALL is answered before the next queued message goes out', asy
     cp.call('MeterValues', meter(1, '1')),
     cp.call('StopTransaction', stop(1)),
   ];
-  await cp.connect();
+  await connectAndBoot(cp);
   await Promise.all(calls);
   const wire = frames.map((f) => {
     const frame = JSON.parse((f.event as v16.EndpointEventMap['message:in']).data) as unknown[];
@@ -368,11 +404,15 @@ test('an incoming CALL is answered before the next queued message goes out', asy
   });
   const incoming = wire.indexOf('< 2 GetConfiguration');
   expect(incoming).toBeGreaterThanOrEqual(0);
-  const firstOwnCallAfter = wire.findIndex((w, i) => i > incoming && w.startsWith('> 2'));
+  // the first queued message after it (a direct call such as BootNotification is not held back)
+  const firstOwnCallAfter = wire.findIndex(
+    (w, i) => i > incoming && /^> 2 (Start|Stop)Transaction|MeterValues/.test(w),
+  );
   const answer = wire.findIndex((w, i) => i > incoming && w === '> 3');
   expect(answer).toBeGreaterThan(incoming);
   expect(answer).toBeLessThan(firstOwnCallAfter);
   expect(wire.filter((w) => w.startsWith('> 2'))).toEqual([
+    '> 2 BootNotification',
     '> 2 StartTransaction',
     '> 2 MeterValues',
     '> 2 StopTransaction',
@@ -396,7 +436,7 @@ test('abort while queued, invalid payloads, a custom isQueued', async () => {
   const invalid = { connectorId: 1, idTag: 'X'.repeat(21), meterStart: 0, timestamp: now() };
   await expect(cp.call('StartTransaction', invalid)).rejects.toBeInstanceOf(RequestValidationError);
   const security = cp.call('SecurityEventNotification', { type: 'StartupOfTheDevice', timestamp: now() });
-  await cp.connect();
+  await connectAndBoot(cp);
   await Promise.all([kept, security]);
   expect(received.map((r) => `${r.action}${r.request.idTag ?? ''}`)).toEqual([
     'StartTransactionKEPT',
@@ -406,7 +446,7 @@ test('abort while queued, invalid payloads, a custom isQueued', async () => {
 
 test('stop() rejects the queued calls (the one in flight too) with ClientStoppedError', async () => {
   const { cp, behaviour } = await setup16();
-  await cp.connect();
+  await connectAndBoot(cp);
   behaviour.stall.StartTransaction = 1;
   const inFlight = cp.call('StartTransaction', start());
   const waiting = cp.call('StopTransaction', stop(1));
