@@ -1,13 +1,22 @@
 /** A small logger for the CLI and examples: one line per record on stderr, with the pino-compatible shape. */
 import type { Logger } from './logger.ts';
 
+/** The levels of `createConsoleLogger`, from quietest to most verbose. */
 export const LOG_LEVELS = ['silent', 'error', 'warn', 'info', 'debug'] as const;
+/** A level of `createConsoleLogger`: `silent`, `error`, `warn`, `info` or `debug`. */
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+/** Whether a string is a `LogLevel` (for a `--log-level` flag). */
 export function isLogLevel(value: string): value is LogLevel {
   return (LOG_LEVELS as readonly string[]).includes(value);
 }
 
+/**
+ * A `Logger` that writes records at `level` and quieter to stderr, one line each:
+ * `2026-01-01T00:00:00.000Z INFO  connected identity=CP-1`.
+ * @param bindings Fields added to every record (`child()` adds more).
+ * @param write Where each line goes. Default: stderr.
+ */
 export function createConsoleLogger(
   level: LogLevel = 'info',
   bindings: Record<string, unknown> = {},

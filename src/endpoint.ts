@@ -98,12 +98,14 @@ export interface CallOptions {
 
 /** Options of one outgoing SEND (2.1). */
 export interface SendOptions {
+  /** Do not validate this request before sending. */
   skipValidation?: boolean;
 }
 
 /** The arguments after the action name: the payload, optional when every field of the request is optional. */
 export type CallArgs<R> =
   Partial<R> extends R ? [payload?: R, options?: CallOptions] : [payload: R, options?: CallOptions];
+/** The arguments of `send()` after the action name: the payload, optional when every field is optional. */
 export type SendArgs<R> =
   Partial<R> extends R ? [payload?: R, options?: SendOptions] : [payload: R, options?: SendOptions];
 
@@ -234,6 +236,7 @@ export abstract class OcppEndpoint<
   readonly identity: string;
   /** The OCPP version spoken (the negotiated subprotocol). */
   readonly protocol: Subprotocol;
+  /** The WebSocket (or anything with its surface) this endpoint speaks over. */
   readonly connection: OcppConnection;
   /** What was passed as `options.session`. */
   readonly session: unknown;

@@ -6,13 +6,17 @@ import type { Subprotocol } from './protocol.ts';
 
 /** An outgoing request: an action and its payload (`new call.RemoteStartTransaction({ idTag })`). */
 export abstract class Call<A extends string = string, P extends object = object> {
+  /** The action this request is for (`RemoteStartTransaction`). */
   abstract readonly action: A;
+  /** Carries `payload`, the request as it goes on the wire. */
   constructor(readonly payload: P) {}
 }
 
 /** A response a handler may return instead of a plain payload (`new callResult.BootNotification({...})`). */
 export abstract class CallResult<A extends string = string, P extends object = object> {
+  /** The action this response answers (`BootNotification`). */
   abstract readonly action: A;
+  /** Carries `payload`, the response as it goes on the wire. */
   constructor(readonly payload: P) {}
 }
 
@@ -20,9 +24,11 @@ export abstract class CallResult<A extends string = string, P extends object = o
 export interface HandlerContext {
   /** The id of the received CALL (or SEND). */
   readonly messageId: string;
+  /** The action of the message (`BootNotification`). */
   readonly action: string;
   /** The charge point's identity, as decoded from the connection URL. */
   readonly identity: string;
+  /** The OCPP version of the connection, as its subprotocol (`ocpp1.6`). */
   readonly protocol: Subprotocol;
   /** Aborted when the connection closes or the handler's deadline passes. Created on first read. */
   readonly signal: AbortSignal;
@@ -30,6 +36,7 @@ export interface HandlerContext {
 
 /** What an `@after` handler gets besides the request: the response that was sent. */
 export interface AfterContext<R> extends HandlerContext {
+  /** The response payload sent to the peer. */
   readonly response: R;
 }
 

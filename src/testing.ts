@@ -5,6 +5,7 @@
 import { EventEmitter } from 'node:events';
 import type { OcppConnection } from './connection.ts';
 
+/** Options of `createConnectionPair`. */
 export interface ConnectionPairOptions {
   /** The subprotocol both ends report. Default `ocpp1.6`. */
   protocol?: string;
@@ -25,6 +26,11 @@ export class MemoryConnection extends EventEmitter implements OcppConnection {
   #peer: MemoryConnection | undefined;
   readonly #textAsBuffer: boolean;
 
+  /**
+   * One end, not yet linked: use `createConnectionPair`.
+   * @param protocol The subprotocol this end reports.
+   * @param textAsBuffer Deliver text frames as a Buffer.
+   */
   constructor(protocol: string, textAsBuffer: boolean) {
     super();
     this.protocol = protocol;
@@ -58,6 +64,7 @@ export class MemoryConnection extends EventEmitter implements OcppConnection {
     });
   }
 
+  /** Closes both ends: each emits `close` with this code and reason. */
   close(code = 1005, reason = ''): void {
     if (this.readyState !== OPEN) return;
     this.readyState = CLOSING;
@@ -69,6 +76,7 @@ export class MemoryConnection extends EventEmitter implements OcppConnection {
     });
   }
 
+  /** Drops the connection: both ends emit `close` with 1006. */
   terminate(): void {
     if (this.readyState === CLOSED) return;
     this.readyState = CLOSING;

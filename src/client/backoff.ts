@@ -45,7 +45,10 @@ export class BackOff {
   #step = 0;
   #last = 0;
 
-  /** @param random The source of the random part, in [0, 1). Default `Math.random`. */
+  /**
+   * Waits by `options` (missing ones from `DEFAULT_BACK_OFF`); throws a RangeError for a negative or non-finite one.
+   * @param random The source of the random part, in [0, 1). Default `Math.random`.
+   */
   constructor(options: BackOffOptions = {}, random: () => number = Math.random) {
     const merged = { ...DEFAULT_BACK_OFF, ...definedOnly(options) };
     for (const [key, value] of Object.entries(merged)) {

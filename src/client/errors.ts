@@ -8,7 +8,7 @@ import { ConnectionClosedError } from '../errors.ts';
  */
 export class NotConnectedError extends ConnectionClosedError {
   override readonly name: string = 'NotConnectedError';
-  /** @param action The action that was not sent. */
+  /** An error for `action`, which was not sent. */
   constructor(action: string) {
     super(action, '');
     this.message = `${action}: not connected (only queued messages are accepted while offline)`;
@@ -21,7 +21,7 @@ export class NotConnectedError extends ConnectionClosedError {
  */
 export class ClientStoppedError extends ConnectionClosedError {
   override readonly name: string = 'ClientStoppedError';
-  /** @param action The action of the undelivered message. */
+  /** An error for the undelivered message of `action`. */
   constructor(action: string) {
     super(action, '');
     this.message = `${action}: the client was stopped`;
@@ -35,6 +35,7 @@ export class ClientStoppedError extends ConnectionClosedError {
  */
 export class QueueOverflowError extends Error {
   override readonly name: string = 'QueueOverflowError';
+  /** An error for the message of `action`, dropped from or refused by a queue of `maxSize` messages. */
   constructor(
     /** The action of the message dropped or refused. */
     readonly action: string,
@@ -56,7 +57,7 @@ export class ConnectError extends Error {
   override readonly name: string = 'ConnectError';
   /** The HTTP status the server answered the upgrade request with (401: authentication failed). */
   readonly status: number | undefined;
-  /** @param status The HTTP status of the answer to the upgrade request, if the server answered. */
+  /** An error with the HTTP `status` the server answered the upgrade request with, if it answered. */
   constructor(message: string, status?: number, options?: ErrorOptions) {
     super(message, options);
     this.status = status;
@@ -69,6 +70,7 @@ export class ConnectError extends Error {
  */
 export class SubprotocolError extends ConnectError {
   override readonly name: string = 'SubprotocolError';
+  /** An error for a server that answered with `received` where `expected` was offered or negotiated. */
   constructor(
     /** The subprotocol(s) offered, or the one negotiated on the first connection. */
     readonly expected: string,

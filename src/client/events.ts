@@ -150,6 +150,7 @@ export class ClientEmitter extends Emitter<ClientEventMap> {
   readonly #onListen: (event: keyof ClientEventMap) => void;
 
   /**
+   * An emitter with no listeners.
    * @param onListen Called with the event each time a listener is added.
    * @param onListenerError Called with what a listener threw; the other listeners still run.
    */

@@ -45,6 +45,7 @@ export type { Logger } from '../logger.ts';
 export type { AfterContext, HandlerContext, HandlerResult } from '../messages.ts';
 export type { HandlerOptions } from '../routing.ts';
 
+/** No SEND messages in this direction. */
 type NoSends = Record<never, never>;
 
 const csmsSide: EndpointBinding = { protocol, validators, side: 'csms' };
@@ -55,6 +56,11 @@ const chargePointSide: EndpointBinding = { protocol, validators, side: 'charge-p
  * `V201Handlers`), then `new MyChargePoint(identity, ws).start()`. `call()` takes only what a CSMS sends.
  */
 export class ChargePoint extends OcppEndpoint<ChargePointToCsms, CsmsToChargePoint, ChargePointSends, NoSends> {
+  /**
+   * Binds an accepted connection; `start()` begins handling its frames.
+   * @param identity The charge point's identity, decoded from the connection URL.
+   * @param connection The accepted WebSocket; its subprotocol must be this version's.
+   */
   constructor(identity: string, connection: OcppConnection, options?: EndpointOptions) {
     super(csmsSide, identity, connection, options);
   }
@@ -65,11 +71,17 @@ export class ChargePoint extends OcppEndpoint<ChargePointToCsms, CsmsToChargePoi
  * `call()` for what a charge point sends.
  */
 export class ChargePointSession extends OcppEndpoint<CsmsToChargePoint, ChargePointToCsms, NoSends, ChargePointSends> {
+  /**
+   * Binds an open connection to the CSMS; `start()` begins handling its frames.
+   * @param identity This charge point's identity, as in the URL it connected to.
+   * @param connection The open WebSocket to the CSMS; its subprotocol must be this version's.
+   */
   constructor(identity: string, connection: OcppConnection, options?: EndpointOptions) {
     super(chargePointSide, identity, connection, options);
   }
 }
 
+/** The actions a CALL can carry, in either direction. */
 type CallActions = (keyof ChargePointToCsms | keyof CsmsToChargePoint) & string;
 
 /** `@on(Action.X, { skipValidation? })`: the decorated method handles X; checked against the class's side. */
