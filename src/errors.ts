@@ -40,7 +40,9 @@ export const V2_ERROR_CODES = [
   'TypeConstraintViolation',
 ] as const;
 
+/** An error code of OCPP-J 1.6. */
 export type V16ErrorCode = (typeof V16_ERROR_CODES)[number];
+/** An error code of OCPP-J 2.0.1 and 2.1. */
 export type V2ErrorCode = (typeof V2_ERROR_CODES)[number];
 /** Any OCPP-J error code of any version. */
 export type ErrorCode = V16ErrorCode | V2ErrorCode;
@@ -231,10 +233,14 @@ const EMPTY_DETAILS: ErrorDetails = Object.freeze({});
  */
 export class OcppError extends Error {
   override readonly name: string = 'OcppError';
+  /** The error code to answer with, in either version's spelling. */
   readonly code: ErrorCode;
+  /** The error description sent (at most 255 characters). */
   readonly description: string;
+  /** The error details sent: a JSON object. */
   readonly details: ErrorDetails;
 
+  /** An error that answers the CALL with `code`, `description` and `details`. */
   constructor(code: ErrorCode, description = '', details: ErrorDetails = EMPTY_DETAILS, options?: ErrorOptions) {
     super(description === '' ? code : `${code}: ${description}`, options);
     this.code = code;
@@ -258,13 +264,20 @@ export type CallErrorOrigin =
  */
 export class CallError extends Error {
   override readonly name: string = 'CallError';
+  /** The error code received, as spelt by the peer. */
   readonly code: string;
+  /** The error description received. */
   readonly description: string;
+  /** The error details received. */
   readonly details: ErrorDetails;
+  /** The action of the failed call. */
   readonly action: string;
+  /** The message id of the failed call. */
   readonly messageId: string;
+  /** Which frame made the call fail. */
   readonly origin: CallErrorOrigin;
 
+  /** The failure of the call of `action` (`messageId`), answered with `code`. */
   constructor(
     action: string,
     messageId: string,
@@ -286,9 +299,13 @@ export class CallError extends Error {
 /** The rejection of `call()` when no answer came within the timeout. */
 export class CallTimeoutError extends Error {
   override readonly name: string = 'CallTimeoutError';
+  /** The timeout of the call of `action` (`messageId`) after `timeout` ms. */
   constructor(
+    /** The action of the call. */
     readonly action: string,
+    /** The message id of the call. */
     readonly messageId: string,
+    /** The timeout that passed, in ms. */
     readonly timeout: number,
   ) {
     super(`${action} (${messageId}) got no answer within ${timeout} ms`);
@@ -298,8 +315,11 @@ export class CallTimeoutError extends Error {
 /** The rejection of `call()` when its AbortSignal aborted. `cause` is the signal's reason. */
 export class CallAbortedError extends Error {
   override readonly name: string = 'CallAbortedError';
+  /** The abort of the call of `action` (`messageId`); `reason` becomes `cause`. */
   constructor(
+    /** The action of the call. */
     readonly action: string,
+    /** The message id of the call. */
     readonly messageId: string,
     reason?: unknown,
   ) {
@@ -310,10 +330,15 @@ export class CallAbortedError extends Error {
 /** The rejection of `call()` (queued or waiting) when the connection closed, or of a call made after it closed. */
 export class ConnectionClosedError extends Error {
   override readonly name: string = 'ConnectionClosedError';
+  /** The failure of the call of `action` (`messageId`) because the connection closed. */
   constructor(
+    /** The action of the call. */
     readonly action: string,
+    /** The message id of the call (empty when it never got one). */
     readonly messageId: string,
+    /** The WebSocket close code, when the connection closed while the call was pending. */
     readonly code?: number,
+    /** The WebSocket close reason, with `code`. */
     readonly reason?: string,
   ) {
     super(`${action} (${messageId}): connection closed${code === undefined ? '' : ` (${code})`}`);
@@ -323,10 +348,14 @@ export class ConnectionClosedError extends Error {
 /** A payload failed its schema. `issue` is the first validation error. */
 export abstract class ValidationError extends Error {
   abstract override readonly name: string;
+  /** A validation failure of the payload of `action` (`messageId`). */
   constructor(
     message: string,
+    /** The action of the message. */
     readonly action: string,
+    /** The message id of the message. */
     readonly messageId: string,
+    /** The first schema violation found. */
     readonly issue: ValidationIssue,
   ) {
     super(message);
@@ -336,6 +365,7 @@ export abstract class ValidationError extends Error {
 /** The rejection of `call()` when our own request fails its schema: nothing was sent. */
 export class RequestValidationError extends ValidationError {
   override readonly name: string = 'RequestValidationError';
+  /** The failure of our request of `action`. */
   constructor(action: string, messageId: string, issue: ValidationIssue) {
     super(`${action} request is invalid: ${describeIssue(issue)}`, action, messageId, issue);
   }
@@ -347,6 +377,7 @@ export class RequestValidationError extends ValidationError {
  */
 export class ResponseValidationError extends ValidationError {
   override readonly name: string = 'ResponseValidationError';
+  /** The failure of our handler's response to `action`. */
   constructor(action: string, messageId: string, issue: ValidationIssue) {
     super(`${action} response is invalid: ${describeIssue(issue)}`, action, messageId, issue);
   }
@@ -355,9 +386,13 @@ export class ResponseValidationError extends ValidationError {
 /** A handler missed its deadline; the peer got `InternalError`. Reported through `handler:error`. */
 export class HandlerTimeoutError extends Error {
   override readonly name: string = 'HandlerTimeoutError';
+  /** The handler of `action` (`messageId`) missed its `timeout` ms. */
   constructor(
+    /** The action handled. */
     readonly action: string,
+    /** The message id of the request handled. */
     readonly messageId: string,
+    /** The handler deadline that passed, in ms. */
     readonly timeout: number,
   ) {
     super(`${action} handler (${messageId}) did not answer within ${timeout} ms`);

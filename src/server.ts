@@ -33,19 +33,23 @@ export type { Subprotocol } from './protocol.ts';
 
 /** What the server needs of a connected ChargePoint: every version's class fits. */
 export interface ServedChargePoint {
+  /** The charge point's identity, decoded from the connection URL. */
   readonly identity: string;
   /** Runs the connection; resolves when it closes. */
   start(): Promise<void>;
+  /** Closes the connection with a WebSocket close code and reason. */
   close(code?: number, reason?: string): unknown;
 }
 
 /** What the server passes to a ChargePoint class besides the identity and the connection. */
 export interface ServedChargePointOptions {
+  /** The server's logger. */
   logger?: Logger;
   /** What the authentication hook attached to this connection. */
   session?: unknown;
 }
 
+/** A ChargePoint class the server can create for a connection (`ChargePoint` of each version, and subclasses). */
 export type ChargePointClass<CP extends ServedChargePoint = ServedChargePoint> = new (
   identity: string,
   connection: OcppConnection,
@@ -57,15 +61,20 @@ export type ProtocolClasses = Partial<Record<Subprotocol, ChargePointClass>>;
 
 /** The instances a server with these classes holds: `server.get()` returns your own ChargePoint classes. */
 export type ServedBy<P extends ProtocolClasses> = ClassInstance<P[keyof P]>;
+/** The instance type of a ChargePoint class. */
 type ClassInstance<C> = C extends ChargePointClass<infer CP> ? CP : never;
 
 /** What the hook sees of a handshake, before the upgrade. */
 export interface HandshakeInfo {
+  /** The charge point's identity, decoded from the path. */
   identity: string;
   /** The subprotocol the server chose. */
   protocol: Subprotocol;
+  /** The upgrade request. */
   request: IncomingMessage;
+  /** The upgrade request's headers. */
   headers: IncomingMessage['headers'];
+  /** The client's IP address. */
   remoteAddress: string | undefined;
   /**
    * The Basic-auth password (security profiles 1 and 2), as bytes: `undefined` when the `Authorization` header is
@@ -92,41 +101,52 @@ export type HandshakeDecision =
 
 /** Keeps track of connected charge points. In memory by default; a cluster adapter shares it across nodes. */
 export interface ChargePointRegistry<CP extends ServedChargePoint = ServedChargePoint> {
+  /** The charge point connected under `identity`, if any. */
   get(identity: string): CP | undefined;
   /** Records `chargePoint` under its identity and returns the one it replaces, if any. */
   set(chargePoint: CP): CP | undefined;
   /** Forgets `chargePoint`, unless another connection has replaced it already. */
   delete(chargePoint: CP): void;
+  /** Every charge point recorded. */
   values(): IterableIterator<CP>;
+  /** How many charge points are recorded. */
   readonly size: number;
 }
 
+/** The default registry: a Map by identity, in this process. */
 export class MemoryRegistry<CP extends ServedChargePoint> implements ChargePointRegistry<CP> {
   readonly #byIdentity = new Map<string, CP>();
+  /** The charge point connected under `identity`, if any. */
   get(identity: string): CP | undefined {
     return this.#byIdentity.get(identity);
   }
+  /** Records `chargePoint` under its identity and returns the one it replaces, if any. */
   set(chargePoint: CP): CP | undefined {
     const previous = this.#byIdentity.get(chargePoint.identity);
     this.#byIdentity.set(chargePoint.identity, chargePoint);
     return previous === chargePoint ? undefined : previous;
   }
+  /** Forgets `chargePoint`, unless another connection has replaced it already. */
   delete(chargePoint: CP): void {
     if (this.#byIdentity.get(chargePoint.identity) === chargePoint) this.#byIdentity.delete(chargePoint.identity);
   }
+  /** Every charge point recorded. */
   values(): IterableIterator<CP> {
     return this.#byIdentity.values();
   }
+  /** How many charge points are recorded. */
   get size(): number {
     return this.#byIdentity.size;
   }
 }
 
+/** Options of `OcppServer`. */
 export interface OcppServerOptions<P extends ProtocolClasses = ProtocolClasses> {
   /** The ChargePoint class per subprotocol. The client's order of preference decides among them. */
   protocols: P;
   /** Listen on this port (0: any free port). Ignored when `server` is given. */
   port?: number;
+  /** Listen on this address. Default: every address (`::` or `0.0.0.0`). Ignored when `server` is given. */
   host?: string;
   /** Attach to an existing http(s) server instead of creating one. */
   server?: HttpServer | HttpsServer;
@@ -166,15 +186,21 @@ export interface OcppServerOptions<P extends ProtocolClasses = ProtocolClasses> 
   pingInterval?: number;
   /** How long a replaced or shut-down connection gets to close before it is terminated, in ms. Default 5 s. */
   closeTimeout?: number;
+  /** Where connected charge points are recorded. Default: a `MemoryRegistry`. */
   registry?: ChargePointRegistry<ServedBy<P>>;
+  /** Where the server and every connection log. Default: silent. */
   logger?: Logger;
 }
 
+/** The events of `OcppServer` (`server.on('connect', …)`), as listener argument tuples. */
 export interface OcppServerEvents<CP extends ServedChargePoint = ServedChargePoint> {
+  /** A charge point connected; its ChargePoint object is started and in the registry. */
   connect: [chargePoint: CP, protocol: Subprotocol];
+  /** A charge point's connection closed. */
   disconnect: [chargePoint: CP];
   /** A handshake refused before the upgrade (status and reason; never sent to the client beyond the status). */
   refused: [info: { status: number; reason: string; remoteAddress: string | undefined; url: string | undefined }];
+  /** The `EventEmitter` error event (declared for listeners; the server reports failures through its logger). */
   error: [error: Error];
 }
 
@@ -217,9 +243,14 @@ export function isAcceptableIdentity(identity: string, protocol: Subprotocol, ma
   return !(protocol === 'ocpp2.1' && identity.includes(':'));
 }
 
+/**
+ * The CSMS's WebSocket server: `new OcppServer({ port: 9000, protocols: { 'ocpp1.6': MyChargePoint } })`, then
+ * `await server.listen()`. Each accepted connection gets an instance of the ChargePoint class of its subprotocol.
+ */
 export class OcppServer<P extends ProtocolClasses = ProtocolClasses> extends EventEmitter<
   OcppServerEvents<ServedBy<P>>
 > {
+  /** The connected charge points. */
   readonly registry: ChargePointRegistry<ServedBy<P>>;
   readonly #options: OcppServerOptions<P>;
   readonly #wss: WebSocketServer;
@@ -240,6 +271,7 @@ export class OcppServer<P extends ProtocolClasses = ProtocolClasses> extends Eve
   /** Handshakes between the upgrade request and the hook's verdict: they count towards `maxConnections`. */
   #handshakes = 0;
 
+  /** A server, not yet listening; throws when `protocols` is empty. */
   constructor(options: OcppServerOptions<P>) {
     super();
     this.#options = options;
@@ -297,6 +329,7 @@ export class OcppServer<P extends ProtocolClasses = ProtocolClasses> extends Eve
     return this.#http.address() as AddressInfo;
   }
 
+  /** The address the http(s) server is bound to; `null` before it listens. */
   get address(): AddressInfo | null {
     const address = this.#http.address();
     return typeof address === 'object' ? address : null;
@@ -324,6 +357,7 @@ export class OcppServer<P extends ProtocolClasses = ProtocolClasses> extends Eve
     return this.registry.values();
   }
 
+  /** How many charge points are connected. */
   get size(): number {
     return this.registry.size;
   }

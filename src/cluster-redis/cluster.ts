@@ -112,18 +112,23 @@ export interface RedisClusterOptions {
   shareMessages?: boolean;
   /** How long `close()` waits for calls in flight, in ms. Default 5000. */
   closeTimeout?: number;
+  /** Where the adapter logs, through `child({ nodeId })` when the logger has it. Default: silent. */
   logger?: Logger;
 }
 
 /** Where a charge point is connected. */
 export interface Location {
+  /** The charge point's identity. */
   identity: string;
+  /** The node that holds the connection. */
   nodeId: string;
+  /** The version the charge point speaks. */
   protocol: Subprotocol;
   /** Whether this node holds the connection. */
   local: boolean;
 }
 
+/** The cluster-wide events of `RedisCluster` (`cluster.on('connect', …)`), as listener argument tuples. */
 export interface ClusterEvents {
   /** A charge point connected to some node (this one included). */
   connect: [event: { identity: string; protocol: Subprotocol; nodeId: string }];
@@ -211,7 +216,9 @@ function errorText(error: unknown): string {
  * the same typed for one version; `locate`, `list` and `nodes` read the presence; events are cluster-wide.
  */
 export class RedisCluster<P extends ProtocolClasses = ProtocolClasses> extends EventEmitter<ClusterEvents> {
+  /** The server whose connections this node shares. */
   readonly server: OcppServer<P>;
+  /** This node's id (`options.nodeId`, or host name and process id). */
   readonly nodeId: string;
   /** Random per process: a node restarted under the same id is another incarnation. */
   readonly incarnation: string;
@@ -252,6 +259,7 @@ export class RedisCluster<P extends ProtocolClasses = ProtocolClasses> extends E
   /** Answers sent, by `<from>|<id>`, kept `replayWindow` ms (insertion order = expiry order). */
   readonly #replies = new Map<string, { text: string; from: string; expires: number }>();
 
+  /** An adapter for `server`, not yet started: `await cluster.start()` joins the cluster. */
   constructor(server: OcppServer<P>, options: RedisClusterOptions) {
     super();
     this.server = server;

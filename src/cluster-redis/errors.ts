@@ -8,6 +8,7 @@
  */
 import type { Subprotocol } from '../protocol.ts';
 
+/** The base of the cluster's own errors: `error instanceof ClusterError`. */
 export abstract class ClusterError extends Error {
   abstract override readonly name: string;
   /** `false`: the call was not sent to the charge point. `undefined`: unknown. */
@@ -18,8 +19,11 @@ export abstract class ClusterError extends Error {
 export class ChargePointNotConnectedError extends ClusterError {
   override readonly name: string = 'ChargePointNotConnectedError';
   override readonly delivered = false;
+  /** The failure of the call of `action` to `identity`, connected nowhere. */
   constructor(
+    /** The charge point called. */
     readonly identity: string,
+    /** The action of the call. */
     readonly action: string,
   ) {
     super(`${action}: charge point "${identity}" is not connected to any node`);
@@ -33,9 +37,13 @@ export class ChargePointNotConnectedError extends ClusterError {
 export class RemoteNodeLostError extends ClusterError {
   override readonly name: string = 'RemoteNodeLostError';
   override readonly delivered = undefined;
+  /** The failure of the call of `action` to `identity` because node `nodeId` was lost. */
   constructor(
+    /** The charge point called. */
     readonly identity: string,
+    /** The action of the call. */
     readonly action: string,
+    /** The node that was lost. */
     readonly nodeId: string,
   ) {
     super(`${action} to "${identity}": node "${nodeId}" was lost before it answered`);
@@ -49,11 +57,16 @@ export class RemoteNodeLostError extends ClusterError {
 export class ClusterTimeoutError extends ClusterError {
   override readonly name: string = 'ClusterTimeoutError';
   override readonly delivered: false | undefined;
+  /** The timeout of the call of `action` to `identity`; `sent`: whether the request left this node. */
   constructor(
+    /** The charge point called. */
     readonly identity: string,
+    /** The action of the call. */
     readonly action: string,
+    /** The call's timeout, in ms (the bound adds the delivery margin). */
     readonly timeout: number,
     sent: boolean,
+    /** The node the request went to, when it was sent. */
     readonly nodeId?: string,
   ) {
     super(
@@ -68,10 +81,15 @@ export class ClusterTimeoutError extends ClusterError {
 export class ClusterBusyError extends ClusterError {
   override readonly name: string = 'ClusterBusyError';
   override readonly delivered = false;
+  /** The refusal of the call of `action` to `identity`: `where` had `limit` remote calls in flight. */
   constructor(
+    /** The charge point called. */
     readonly identity: string,
+    /** The action of the call. */
     readonly action: string,
+    /** Which node was full: this one (`caller`) or the one holding the connection (`owner`). */
     readonly where: 'caller' | 'owner',
+    /** That node's limit of remote calls in flight. */
     readonly limit: number,
   ) {
     super(
@@ -84,10 +102,15 @@ export class ClusterBusyError extends ClusterError {
 export class ProtocolMismatchError extends ClusterError {
   override readonly name: string = 'ProtocolMismatchError';
   override readonly delivered = false;
+  /** The refusal of the call of `action` to `identity`, typed for `expected` but speaking `actual`. */
   constructor(
+    /** The charge point called. */
     readonly identity: string,
+    /** The action of the call. */
     readonly action: string,
+    /** The version the call was typed for. */
     readonly expected: Subprotocol,
+    /** The version the charge point speaks. */
     readonly actual: string,
   ) {
     super(`${action} to "${identity}": the call is typed for ${expected} but the charge point speaks ${actual}`);
@@ -98,8 +121,11 @@ export class ProtocolMismatchError extends ClusterError {
 export class ClusterClosedError extends ClusterError {
   override readonly name: string = 'ClusterClosedError';
   override readonly delivered = undefined;
+  /** The failure of the call of `action` to `identity` because the adapter is closed. */
   constructor(
+    /** The charge point called. */
     readonly identity: string,
+    /** The action of the call. */
     readonly action: string,
   ) {
     super(`${action} to "${identity}": the cluster adapter is closed`);
@@ -113,9 +139,13 @@ export class ClusterClosedError extends ClusterError {
 export class RemoteCallFailedError extends ClusterError {
   override readonly name: string = 'RemoteCallFailedError';
   override readonly delivered = undefined;
+  /** The failure of the call of `action` to `identity` on the owning node, with the remote error's name and message. */
   constructor(
+    /** The charge point called. */
     readonly identity: string,
+    /** The action of the call. */
     readonly action: string,
+    /** The `name` of the error on the owning node. */
     readonly remoteName: string,
     remoteMessage: string,
   ) {

@@ -8,6 +8,7 @@ import type { Subprotocol } from '../protocol.ts';
 import type { kMaps } from '../routing.ts';
 import type { ProtocolClasses } from '../server.ts';
 
+/** The instance type of a class. */
 type InstanceOf<C> = C extends abstract new (...args: never[]) => infer I ? I : never;
 
 /** The CALL map a ChargePoint class makes (what the CSMS sends to a charge point of that version). */
@@ -26,6 +27,7 @@ export type AnyCallMap<P extends ProtocolClasses> = { [V in ProtocolOf<P>]: Call
 export type ClusterAction<P extends ProtocolClasses> =
   AnyCallMap<P> extends infer M ? (M extends unknown ? keyof M & string : never) : never;
 
+/** The request or response type of action `A` in each map of the union `M` that has it. */
 type Part<M, A, K extends 'request' | 'response'> = M extends unknown
   ? A extends keyof M
     ? M[A] extends { [key in K]: infer R }
@@ -45,11 +47,13 @@ export type ResponseOf<M, A> = Part<M, A, 'response'>;
  * rejects with `ProtocolMismatchError` (nothing is sent).
  */
 export interface VersionCaller<M> {
+  /** Calls `identity` with a `call.*` message (`new call.Reset({ type: 'Soft' })`). */
   call<A extends keyof M & string>(
     identity: string,
     message: Call<A, RequestOf<M, A> & object>,
     options?: CallOptions,
   ): Promise<ResponseOf<M, A>>;
+  /** Calls `identity` with an action name and its payload. */
   call<A extends keyof M & string>(
     identity: string,
     action: A,

@@ -80,9 +80,13 @@ export type EventMessage =
 
 /** One frame of one charge point (on `<prefix>:messages`, when message sharing is on). */
 export interface FrameMessage {
+  /** The charge point's identity. */
   identity: string;
+  /** The node that holds its connection. */
   nodeId: string;
+  /** `in`: the charge point sent the frame; `out`: the CSMS did. */
   direction: 'in' | 'out';
+  /** The frame's text. */
   data: string;
 }
 
