@@ -8,16 +8,22 @@ import type { Subprotocol } from './protocol.ts';
 export abstract class Call<A extends string = string, P extends object = object> {
   /** The action this request is for (`RemoteStartTransaction`). */
   abstract readonly action: A;
-  /** Carries `payload`, the request as it goes on the wire. */
-  constructor(readonly payload: P) {}
+  /** A request of this action carrying `payload`. */
+  constructor(
+    /** The request payload, as it goes on the wire. */
+    readonly payload: P,
+  ) {}
 }
 
 /** A response a handler may return instead of a plain payload (`new callResult.BootNotification({...})`). */
 export abstract class CallResult<A extends string = string, P extends object = object> {
   /** The action this response answers (`BootNotification`). */
   abstract readonly action: A;
-  /** Carries `payload`, the response as it goes on the wire. */
-  constructor(readonly payload: P) {}
+  /** A response of this action carrying `payload`. */
+  constructor(
+    /** The response payload, as it goes on the wire. */
+    readonly payload: P,
+  ) {}
 }
 
 /** What a handler learns about the message it handles. */

@@ -209,6 +209,7 @@ export abstract class ChargePointClient<
   /** Type-only: the maps decorators check handlers against. */
   declare readonly [kMaps]: EndpointMaps<In, Out, SendIn, SendOut>;
 
+  /** This charge point's identity (`options.identity`). */
   readonly identity: string;
   /** The subprotocol this client speaks (and insists on when reconnecting). */
   readonly protocol: Subprotocol;
@@ -260,6 +261,7 @@ export abstract class ChargePointClient<
     };
   }
 
+  /** A client of `binding`'s version, not yet connected; throws a TypeError for invalid options. */
   protected constructor(binding: ClientBinding, options: ClientOptions) {
     const compiled = compileBinding(binding.endpoint);
     if (typeof options.identity !== 'string' || options.identity === '') {
@@ -351,6 +353,7 @@ export abstract class ChargePointClient<
     return this.#events;
   }
 
+  /** Where the client is in its life: `idle`, `connecting`, `open`, `waiting` or `stopped`. */
   get state(): ClientState {
     return this.#state;
   }

@@ -16,6 +16,7 @@ import type { ClientEmitter } from './events.ts';
 export interface QueuedMessage {
   /** Unique key of this entry (a UUID). */
   readonly id: string;
+  /** The message's action. */
   readonly action: string;
   /** The request payload (a JSON copy taken when `call()` queued it). */
   readonly payload: object;
@@ -56,6 +57,7 @@ export class MemoryQueueStore implements QueueStore {
   remove(id: string): void {
     this.#messages.delete(id);
   }
+  /** How many messages the store holds. */
   get size(): number {
     return this.#messages.size;
   }
@@ -90,6 +92,7 @@ export interface QueueOptions {
   isQueued?: (action: string, payload: object) => boolean;
 }
 
+/** The defaults of `QueueOptions`: 1000 messages, 3 attempts, 60 s between them. */
 export const QUEUE_DEFAULTS = Object.freeze({ maxSize: 1000, attempts: 3, interval: 60_000 });
 
 /** What the queue needs from its client. */
