@@ -181,18 +181,28 @@ test('2.0.1 TransactionEvent called offline is delivered in order after connecti
   expect(seqNos).toEqual([0, 1, 2, 3]);
 });
 
-test('lost to a drop: sent again after the reconnect, and its call resolves then', async () => {
-  const { cp, received, behaviour } = await setup16();
+test('lost to a drop, or called while offline after one: delivered in order after the reconnect', async () => {
+  const { cp, received, behaviour } = await setup16({ backOff: { waitMinimum: 100, randomRange: 0 } });
   await connectAndBoot(cp);
   behaviour.drop.StopTransaction = 1;
   const stopped = cp.call('StopTransaction', stop(7));
   const meterAfter = cp.call('MeterValues', meter(7, '99'));
   await next(cp, 'close');
-  expect(cp.queueSize).toBe(2);
+  // offline now: more transaction messages queue up behind the two
+  expect(cp.state).toBe('waiting');
+  const started = cp.call('StartTransaction', start('OFFLINE'));
+  await expect(cp.call('Heartbeat')).rejects.toBeInstanceOf(v16.NotConnectedError);
+  expect(cp.queueSize).toBe(3);
   await next(cp, 'open');
   await expect(stopped).resolves.toEqual({});
   await meterAfter;
-  expect(received.map((r) => r.action)).toEqual(['StopTransaction', 'StopTransaction', 'MeterValues']);
+  await started;
+  expect(received.map((r) => r.action)).toEqual([
+    'StopTransaction',
+    'StopTransaction',
+    'MeterValues',
+    'StartTransaction',
+  ]);
   // a new message id for the retransmission on the new connection
   expect(received[0]?.messageId).not.toBe(received[1]?.messageId);
 });

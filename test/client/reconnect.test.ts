@@ -179,7 +179,7 @@ describe('ping', () => {
     raw.wss.on('connection', (ws, request) =>
       ws.on('ping', () => pings.set(request.url ?? '', (pings.get(request.url ?? '') ?? 0) + 1)),
     );
-    const pinging = new v16.Client({ url: raw.url, identity: 'G2', pingInterval: 20, pongTimeout: 50 });
+    const pinging = new v16.Client({ url: raw.url, identity: 'G2', pingInterval: 20, pongTimeout: 1000 });
     const quiet = new v16.Client({ url: raw.url, identity: 'G3', pingInterval: 0 });
     cleanup.push(
       () => pinging.stop(),
