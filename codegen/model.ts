@@ -167,12 +167,13 @@ export function nameSubSchemas(
 }
 
 /**
- * A 2.x definition's description mostly says what the field that uses it holds, and differs between the schemas
- * that share the definition (`AttributeEnumType`: "Attribute type for which value is requested" in one, "Type of
- * attribute" in another). A field whose `$ref` has no description of its own shows the one of the definition in its
- * schema, unless the named type already carries that same text.
+ * A 2.x enum definition's description says what the field that uses it holds (`BootReasonEnumType`: "This contains
+ * the reason for sending this message"), and a shared definition's may differ between schemas (`AttributeEnumType`:
+ * "Attribute type for which value is requested" in one, "Type of attribute" in another). A field whose `$ref` has no
+ * description of its own shows the one of the definition in its schema when the definition is an enum, or when the
+ * named type does not carry that same text (an object type's shared description stays on the type).
  */
-export function describeFields(schema: JsonSchema, typeDescription: (name: string) => string | undefined): JsonSchema {
+export function describeFields(schema: JsonSchema, typeOf: (name: string) => NamedType | undefined): JsonSchema {
   const visit = (node: unknown): unknown => {
     if (Array.isArray(node)) return node.map(visit);
     if (typeof node !== 'object' || node === null) return node;
@@ -186,8 +187,9 @@ export function describeFields(schema: JsonSchema, typeDescription: (name: strin
     }
     const inherited = (node as JsonSchema)[FIELD_DESCRIPTION];
     const name = (node as JsonSchema).tsType;
-    if (typeof inherited === 'string' && typeof name === 'string' && typeDescription(name) !== inherited) {
-      out.description = inherited;
+    if (typeof inherited === 'string' && typeof name === 'string') {
+      const type = typeOf(name);
+      if (type?.kind === 'enum' || type?.description !== inherited) out.description = inherited;
     }
     return out;
   };
@@ -243,17 +245,17 @@ export function buildModel(info: VersionInfo, schemas: LoadedSchema[]): VersionM
   for (const name of Object.keys(directionOf)) {
     if (!payloads.has(name)) throw new Error(`${info.subprotocol}: ${name} is in directions.json but has no schema`);
   }
-  const typeDescription = (name: string) => registry.types.get(name)?.description;
+  const typeOf = (name: string) => registry.types.get(name);
   for (const action of actions) {
     for (const payload of [action.request, action.response]) {
-      if (payload) payload.typed = describeFields(payload.typed, typeDescription);
+      if (payload) payload.typed = describeFields(payload.typed, typeOf);
     }
   }
   const sources = new Map(names.map((n) => [n.name, n.source]));
   const types = [...registry.types.values()]
     .map((t) => ({
       ...t,
-      schema: describeFields(t.schema, typeDescription),
+      schema: describeFields(t.schema, typeOf),
       ...(sources.has(t.name) ? { source: sources.get(t.name) as string } : {}),
     }))
     .sort((a, b) => byName(a.name, b.name));

@@ -148,6 +148,12 @@ export interface APNType {
    *
    */
   useOnlyPreferredNetwork?: boolean;
+  /**
+   * APN. APN_ Authentication. APN_ Authentication_ Code
+   * urn:x-oca:ocpp:uid:1:568828
+   * Authentication method.
+   *
+   */
   apnAuthentication: APNAuthenticationEnumType;
 }
 
@@ -184,6 +190,10 @@ export interface CertificateHashDataChainType {
  */
 export interface CertificateHashDataType {
   customData?: CustomDataType;
+  /**
+   * Used algorithms for the hashes provided.
+   *
+   */
   hashAlgorithm: HashAlgorithmEnumType;
   /**
    * Hashed value of the Issuer DN (Distinguished Name).
@@ -235,6 +245,12 @@ export interface ChargingNeedsType {
   customData?: CustomDataType;
   acChargingParameters?: ACChargingParametersType;
   dcChargingParameters?: DCChargingParametersType;
+  /**
+   * Charging_ Needs. Requested. Energy_ Transfer_ Mode_ Code
+   * urn:x-oca:ocpp:uid:1:569209
+   * Mode of energy transfer requested by the EV.
+   *
+   */
   requestedEnergyTransfer: EnergyTransferModeEnumType;
   /**
    * Charging_ Needs. Departure_ Time. Date_ Time
@@ -314,7 +330,19 @@ export interface ChargingProfileType {
    *
    */
   chargingProfilePurpose: ChargingProfilePurposeEnumType;
+  /**
+   * Charging_ Profile. Charging_ Profile_ Kind. Charging_ Profile_ Kind_ Code
+   * urn:x-oca:ocpp:uid:1:569232
+   * Indicates the kind of schedule.
+   *
+   */
   chargingProfileKind: ChargingProfileKindEnumType;
+  /**
+   * Charging_ Profile. Recurrency_ Kind. Recurrency_ Kind_ Code
+   * urn:x-oca:ocpp:uid:1:569233
+   * Indicates the start point of a recurrence.
+   *
+   */
   recurrencyKind?: RecurrencyKindEnumType;
   /**
    * Charging_ Profile. Valid_ From. Date_ Time
@@ -501,6 +529,11 @@ export interface ClearChargingProfileType {
  */
 export interface ClearMonitoringResultType {
   customData?: CustomDataType;
+  /**
+   * Result of the clear request for this monitor, identified by its Id.
+   *
+   *
+   */
   status: ClearMonitoringStatusEnumType;
   /**
    * Id of the monitor of which a clear was requested.
@@ -607,6 +640,12 @@ export interface ConsumptionCostType {
  */
 export interface CostType {
   customData?: CustomDataType;
+  /**
+   * Cost. Cost_ Kind. Cost_ Kind_ Code
+   * urn:x-oca:ocpp:uid:1:569243
+   * The kind of cost referred to in the message element amount
+   *
+   */
   costKind: CostKindEnumType;
   /**
    * Cost. Amount. Amount
@@ -717,6 +756,11 @@ export interface EventDataType {
    *
    */
   timestamp: string;
+  /**
+   * Type of monitor that triggered this event, e.g. exceeding a threshold value.
+   *
+   *
+   */
   trigger: EventTriggerEnumType;
   /**
    * Refers to the Id of an event that is considered to be the cause for this event.
@@ -759,6 +803,11 @@ export interface EventDataType {
    *
    */
   variableMonitoringId?: number;
+  /**
+   * Specifies the event notification type of the message.
+   *
+   *
+   */
   eventNotificationType: EventNotificationEnumType;
   variable: VariableType;
 }
@@ -851,6 +900,11 @@ export interface GetVariableDataType {
 export interface GetVariableResultType {
   customData?: CustomDataType;
   attributeStatusInfo?: StatusInfoType;
+  /**
+   * Result status of getting the variable.
+   *
+   *
+   */
   attributeStatus: GetVariableStatusEnumType;
   /**
    * Attribute type for which value is requested. When absent, default Actual is assumed.
@@ -878,6 +932,12 @@ export interface GetVariableResultType {
  */
 export interface IdTokenInfoType {
   customData?: CustomDataType;
+  /**
+   * ID_ Token. Status. Authorization_ Status
+   * urn:x-oca:ocpp:uid:1:569372
+   * Current status of the ID Token.
+   *
+   */
   status: AuthorizationStatusEnumType;
   /**
    * ID_ Token. Expiry. Date_ Time
@@ -933,6 +993,10 @@ export interface IdTokenType {
    *
    */
   idToken: string;
+  /**
+   * Enumeration of possible idToken types.
+   *
+   */
   type: IdTokenEnumType;
 }
 
@@ -976,6 +1040,12 @@ export interface LogParametersType {
  */
 export interface MessageContentType {
   customData?: CustomDataType;
+  /**
+   * Message_ Content. Format. Message_ Format_ Code
+   * urn:x-enexis:ecdm:uid:1:570848
+   * Format of the message.
+   *
+   */
   format: MessageFormatEnumType;
   /**
    * Message_ Content. Language. Language_ Code
@@ -1116,7 +1186,19 @@ export interface MonitoringDataType {
 export interface NetworkConnectionProfileType {
   customData?: CustomDataType;
   apn?: APNType;
+  /**
+   * Communication_ Function. OCPP_ Version. OCPP_ Version_ Code
+   * urn:x-oca:ocpp:uid:1:569355
+   * Defines the OCPP version used for this communication function.
+   *
+   */
   ocppVersion: OCPPVersionEnumType;
+  /**
+   * Communication_ Function. OCPP_ Transport. OCPP_ Transport_ Code
+   * urn:x-oca:ocpp:uid:1:569356
+   * Defines the transport protocol (e.g. SOAP or JSON). Note: SOAP is not supported in OCPP 2.0, but is supported by other versions of OCPP.
+   *
+   */
   ocppTransport: OCPPTransportEnumType;
   /**
    * Communication_ Function. OCPP_ Central_ System_ URL. URI
@@ -1137,6 +1219,10 @@ export interface NetworkConnectionProfileType {
    *
    */
   securityProfile: number;
+  /**
+   * Applicable Network Interface.
+   *
+   */
   ocppInterface: OCPPInterfaceEnumType;
   vpn?: VPNType;
 }
@@ -1146,6 +1232,10 @@ export interface NetworkConnectionProfileType {
  */
 export interface OCSPRequestDataType {
   customData?: CustomDataType;
+  /**
+   * Used algorithms for the hashes provided.
+   *
+   */
   hashAlgorithm: HashAlgorithmEnumType;
   /**
    * Hashed value of the Issuer DN (Distinguished Name).
@@ -1286,9 +1376,34 @@ export interface SampledValueType {
    *
    */
   value: number;
+  /**
+   * Sampled_ Value. Context. Reading_ Context_ Code
+   * urn:x-oca:ocpp:uid:1:569261
+   * Type of detail value: start, end or sample. Default = "Sample.Periodic"
+   *
+   */
   context?: ReadingContextEnumType;
+  /**
+   * Sampled_ Value. Measurand. Measurand_ Code
+   * urn:x-oca:ocpp:uid:1:569263
+   * Type of measurement. Default = "Energy.Active.Import.Register"
+   *
+   */
   measurand?: MeasurandEnumType;
+  /**
+   * Sampled_ Value. Phase. Phase_ Code
+   * urn:x-oca:ocpp:uid:1:569264
+   * Indicates how the measured value is to be interpreted. For instance between L1 and neutral (L1-N) Please note that not all values of phase are applicable to all Measurands. When phase is absent, the measured value is interpreted as an overall value.
+   *
+   */
   phase?: PhaseEnumType;
+  /**
+   * Sampled_ Value. Location. Location_ Code
+   * urn:x-oca:ocpp:uid:1:569265
+   * Indicates where the measured value has been sampled. Default =  "Outlet"
+   *
+   *
+   */
   location?: LocationEnumType;
   signedMeterValue?: SignedMeterValueType;
   unitOfMeasure?: UnitOfMeasureType;
@@ -1369,6 +1484,10 @@ export interface SetMonitoringResultType {
    */
   id?: number;
   statusInfo?: StatusInfoType;
+  /**
+   * Status is OK if a value could be returned. Otherwise this will indicate the reason why a value could not be returned.
+   *
+   */
   status: SetMonitoringStatusEnumType;
   /**
    * The type of this monitor, e.g. a threshold, delta or periodic monitor.
@@ -1439,6 +1558,10 @@ export interface SetVariableResultType {
    *
    */
   attributeType?: AttributeEnumType;
+  /**
+   * Result status of setting the variable.
+   *
+   */
   attributeStatus: SetVariableStatusEnumType;
   attributeStatusInfo?: StatusInfoType;
   component: ComponentType;
@@ -1503,6 +1626,13 @@ export interface TransactionType {
    *
    */
   transactionId: string;
+  /**
+   * Transaction. State. Transaction_ State_ Code
+   * urn:x-oca:ocpp:uid:1:569419
+   * Current charging state, is required when state
+   * has changed.
+   *
+   */
   chargingState?: ChargingStateEnumType;
   /**
    * Transaction. Time_ Spent_ Charging. Elapsed_ Time
@@ -1511,6 +1641,12 @@ export interface TransactionType {
    *
    */
   timeSpentCharging?: number;
+  /**
+   * Transaction. Stopped_ Reason. EOT_ Reason_ Code
+   * urn:x-oca:ocpp:uid:1:569413
+   * This contains the reason why the transaction was stopped. MAY only be omitted when Reason is "Local".
+   *
+   */
   stoppedReason?: ReasonEnumType;
   /**
    * The ID given to remote start request (RequestStartTransactionRequest. This enables to CSMS to match the started transaction to the given start request.
@@ -1558,6 +1694,10 @@ export interface VariableAttributeType {
    *
    */
   value?: string;
+  /**
+   * Defines the mutability of this attribute. Default is ReadWrite when omitted.
+   *
+   */
   mutability?: MutabilityEnumType;
   /**
    * If true, value will be persistent across system reboots or power down. Default when omitted is false.
@@ -1582,6 +1722,10 @@ export interface VariableCharacteristicsType {
    *
    */
   unit?: string;
+  /**
+   * Data type of this variable.
+   *
+   */
   dataType: DataEnumType;
   /**
    * Minimum possible value of this variable.
@@ -1733,5 +1877,11 @@ export interface VPNType {
    *
    */
   key: string;
+  /**
+   * VPN. Type. VPN_ Code
+   * urn:x-oca:ocpp:uid:1:569277
+   * Type of VPN
+   *
+   */
   type: VPNEnumType;
 }

@@ -122,6 +122,12 @@ export interface AuthorizeRequest {
 export interface AuthorizeResponse {
   customData?: CustomDataType;
   idTokenInfo: IdTokenInfoType;
+  /**
+   * Certificate status information.
+   * - if all certificates are valid: return 'Accepted'.
+   * - if one of the certificates was revoked, return 'CertificateRevoked'.
+   *
+   */
   certificateStatus?: AuthorizeCertificateStatusEnumType;
 }
 
@@ -131,6 +137,10 @@ export interface AuthorizeResponse {
 export interface BootNotificationRequest {
   customData?: CustomDataType;
   chargingStation: ChargingStationType;
+  /**
+   * This contains the reason for sending this message to the CSMS.
+   *
+   */
   reason: BootReasonEnumType;
 }
 
@@ -149,6 +159,11 @@ export interface BootNotificationResponse {
    *
    */
   interval: number;
+  /**
+   * This contains whether the Charging Station has been registered
+   * within the CSMS.
+   *
+   */
   status: RegistrationStatusEnumType;
   statusInfo?: StatusInfoType;
 }
@@ -170,6 +185,10 @@ export interface CancelReservationRequest {
  */
 export interface CancelReservationResponse {
   customData?: CustomDataType;
+  /**
+   * This indicates the success or failure of the canceling of a reservation by CSMS.
+   *
+   */
   status: CancelReservationStatusEnumType;
   statusInfo?: StatusInfoType;
 }
@@ -199,6 +218,10 @@ export interface CertificateSignedRequest {
  */
 export interface CertificateSignedResponse {
   customData?: CustomDataType;
+  /**
+   * Returns whether certificate signing has been accepted, otherwise rejected.
+   *
+   */
   status: CertificateSignedStatusEnumType;
   statusInfo?: StatusInfoType;
 }
@@ -209,6 +232,11 @@ export interface CertificateSignedResponse {
 export interface ChangeAvailabilityRequest {
   customData?: CustomDataType;
   evse?: EVSEType;
+  /**
+   * This contains the type of availability change that the Charging Station should perform.
+   *
+   *
+   */
   operationalStatus: OperationalStatusEnumType;
 }
 
@@ -217,6 +245,10 @@ export interface ChangeAvailabilityRequest {
  */
 export interface ChangeAvailabilityResponse {
   customData?: CustomDataType;
+  /**
+   * This indicates whether the Charging Station is able to perform the availability change.
+   *
+   */
   status: ChangeAvailabilityStatusEnumType;
   statusInfo?: StatusInfoType;
 }
@@ -233,6 +265,10 @@ export interface ClearCacheRequest {
  */
 export interface ClearCacheResponse {
   customData?: CustomDataType;
+  /**
+   * Accepted if the Charging Station has executed the request, otherwise rejected.
+   *
+   */
   status: ClearCacheStatusEnumType;
   statusInfo?: StatusInfoType;
 }
@@ -255,6 +291,10 @@ export interface ClearChargingProfileRequest {
  */
 export interface ClearChargingProfileResponse {
   customData?: CustomDataType;
+  /**
+   * Indicates if the Charging Station was able to execute the request.
+   *
+   */
   status: ClearChargingProfileStatusEnumType;
   statusInfo?: StatusInfoType;
 }
@@ -276,6 +316,10 @@ export interface ClearDisplayMessageRequest {
  */
 export interface ClearDisplayMessageResponse {
   customData?: CustomDataType;
+  /**
+   * Returns whether the Charging Station has been able to remove the message.
+   *
+   */
   status: ClearMessageStatusEnumType;
   statusInfo?: StatusInfoType;
 }
@@ -391,6 +435,10 @@ export interface CustomerInformationRequest {
  */
 export interface CustomerInformationResponse {
   customData?: CustomDataType;
+  /**
+   * Indicates whether the request was accepted.
+   *
+   */
   status: CustomerInformationStatusEnumType;
   statusInfo?: StatusInfoType;
 }
@@ -423,6 +471,10 @@ export interface DataTransferRequest {
  */
 export interface DataTransferResponse {
   customData?: CustomDataType;
+  /**
+   * This indicates the success or failure of the data transfer.
+   *
+   */
   status: DataTransferStatusEnumType;
   statusInfo?: StatusInfoType;
   /**
@@ -445,6 +497,10 @@ export interface DeleteCertificateRequest {
  */
 export interface DeleteCertificateResponse {
   customData?: CustomDataType;
+  /**
+   * Charging Station indicates if it can process the request.
+   *
+   */
   status: DeleteCertificateStatusEnumType;
   statusInfo?: StatusInfoType;
 }
@@ -454,6 +510,10 @@ export interface DeleteCertificateResponse {
  */
 export interface FirmwareStatusNotificationRequest {
   customData?: CustomDataType;
+  /**
+   * This contains the progress status of the firmware installation.
+   *
+   */
   status: FirmwareStatusEnumType;
   /**
    * The request id that was provided in the
@@ -482,6 +542,10 @@ export interface Get15118EVCertificateRequest {
    *
    */
   iso15118SchemaVersion: string;
+  /**
+   * Defines whether certificate needs to be installed or updated.
+   *
+   */
   action: CertificateActionEnumType;
   /**
    * Raw CertificateInstallationReq request from EV, Base64 encoded.
@@ -495,6 +559,10 @@ export interface Get15118EVCertificateRequest {
  */
 export interface Get15118EVCertificateResponse {
   customData?: CustomDataType;
+  /**
+   * Indicates whether the message was processed properly.
+   *
+   */
   status: Iso15118EVCertificateStatusEnumType;
   statusInfo?: StatusInfoType;
   /**
@@ -514,6 +582,10 @@ export interface GetBaseReportRequest {
    *
    */
   requestId: number;
+  /**
+   * This field specifies the report base.
+   *
+   */
   reportBase: ReportBaseEnumType;
 }
 
@@ -543,6 +615,10 @@ export interface GetCertificateStatusRequest {
  */
 export interface GetCertificateStatusResponse {
   customData?: CustomDataType;
+  /**
+   * This indicates whether the charging station was able to retrieve the OCSP certificate status.
+   *
+   */
   status: GetCertificateStatusEnumType;
   statusInfo?: StatusInfoType;
   /**
@@ -575,6 +651,10 @@ export interface GetChargingProfilesRequest {
  */
 export interface GetChargingProfilesResponse {
   customData?: CustomDataType;
+  /**
+   * This indicates whether the Charging Station is able to process this request and will send ReportChargingProfilesRequest messages.
+   *
+   */
   status: GetChargingProfileStatusEnumType;
   statusInfo?: StatusInfoType;
 }
@@ -653,6 +733,10 @@ export interface GetDisplayMessagesRequest {
  */
 export interface GetDisplayMessagesResponse {
   customData?: CustomDataType;
+  /**
+   * Indicates if the Charging Station has Display Messages that match the request criteria in the GetDisplayMessagesRequest
+   *
+   */
   status: GetDisplayMessagesStatusEnumType;
   statusInfo?: StatusInfoType;
 }
@@ -676,6 +760,10 @@ export interface GetInstalledCertificateIdsRequest {
  */
 export interface GetInstalledCertificateIdsResponse {
   customData?: CustomDataType;
+  /**
+   * Charging Station indicates if it can process the request.
+   *
+   */
   status: GetInstalledCertificateStatusEnumType;
   statusInfo?: StatusInfoType;
   /**
@@ -709,6 +797,11 @@ export interface GetLocalListVersionResponse {
 export interface GetLogRequest {
   customData?: CustomDataType;
   log: LogParametersType;
+  /**
+   * This contains the type of log file that the Charging Station
+   * should send.
+   *
+   */
   logType: LogEnumType;
   /**
    * The Id of this request
@@ -732,6 +825,10 @@ export interface GetLogRequest {
  */
 export interface GetLogResponse {
   customData?: CustomDataType;
+  /**
+   * This field indicates whether the Charging Station was able to accept the request.
+   *
+   */
   status: LogStatusEnumType;
   statusInfo?: StatusInfoType;
   /**
@@ -890,6 +987,10 @@ export interface HeartbeatResponse {
  */
 export interface InstallCertificateRequest {
   customData?: CustomDataType;
+  /**
+   * Indicates the certificate type that is sent.
+   *
+   */
   certificateType: InstallCertificateUseEnumType;
   /**
    * A PEM encoded X.509 certificate.
@@ -903,6 +1004,10 @@ export interface InstallCertificateRequest {
  */
 export interface InstallCertificateResponse {
   customData?: CustomDataType;
+  /**
+   * Charging Station indicates if installation was successful.
+   *
+   */
   status: InstallCertificateStatusEnumType;
   statusInfo?: StatusInfoType;
 }
@@ -912,6 +1017,10 @@ export interface InstallCertificateResponse {
  */
 export interface LogStatusNotificationRequest {
   customData?: CustomDataType;
+  /**
+   * This contains the status of the log upload.
+   *
+   */
   status: UploadLogStatusEnumType;
   /**
    * The request id that was provided in GetLogRequest that started this log upload. This field is mandatory,
@@ -1068,6 +1177,10 @@ export interface NotifyEVChargingNeedsRequest {
  */
 export interface NotifyEVChargingNeedsResponse {
   customData?: CustomDataType;
+  /**
+   * Returns whether the CSMS has been able to process the message successfully. It does not imply that the evChargingNeeds can be met with the current charging profile.
+   *
+   */
   status: NotifyEVChargingNeedsStatusEnumType;
   statusInfo?: StatusInfoType;
 }
@@ -1272,6 +1385,11 @@ export interface PublishFirmwareResponse {
  */
 export interface PublishFirmwareStatusNotificationRequest {
   customData?: CustomDataType;
+  /**
+   * This contains the progress status of the publishfirmware
+   * installation.
+   *
+   */
   status: PublishFirmwareStatusEnumType;
   /**
    * Required if status is Published. Can be multiple URI’s, if the Local Controller supports e.g. HTTP, HTTPS, and FTP.
@@ -1408,6 +1526,10 @@ export interface ReservationStatusUpdateRequest {
    *
    */
   reservationId: number;
+  /**
+   * The updated reservation status.
+   *
+   */
   reservationUpdateStatus: ReservationUpdateStatusEnumType;
 }
 
@@ -1433,6 +1555,10 @@ export interface ReserveNowRequest {
    *
    */
   expiryDateTime: string;
+  /**
+   * This field specifies the connector type.
+   *
+   */
   connectorType?: ConnectorEnumType;
   idToken: IdTokenType;
   /**
@@ -1448,6 +1574,10 @@ export interface ReserveNowRequest {
  */
 export interface ReserveNowResponse {
   customData?: CustomDataType;
+  /**
+   * This indicates the success or failure of the reservation.
+   *
+   */
   status: ReserveNowStatusEnumType;
   statusInfo?: StatusInfoType;
 }
@@ -1457,6 +1587,10 @@ export interface ReserveNowResponse {
  */
 export interface ResetRequest {
   customData?: CustomDataType;
+  /**
+   * This contains the type of reset that the Charging Station or EVSE should perform.
+   *
+   */
   type: ResetEnumType;
   /**
    * This contains the ID of a specific EVSE that needs to be reset, instead of the entire Charging Station.
@@ -1470,6 +1604,10 @@ export interface ResetRequest {
  */
 export interface ResetResponse {
   customData?: CustomDataType;
+  /**
+   * This indicates whether the Charging Station is able to perform the reset.
+   *
+   */
   status: ResetStatusEnumType;
   statusInfo?: StatusInfoType;
 }
@@ -1517,6 +1655,10 @@ export interface SendLocalListRequest {
    *
    */
   versionNumber: number;
+  /**
+   * This contains the type of update (full or differential) of this request.
+   *
+   */
   updateType: UpdateEnumType;
 }
 
@@ -1525,6 +1667,10 @@ export interface SendLocalListRequest {
  */
 export interface SendLocalListResponse {
   customData?: CustomDataType;
+  /**
+   * This indicates whether the Charging Station has successfully received and applied the update of the Local Authorization List.
+   *
+   */
   status: SendLocalListStatusEnumType;
   statusInfo?: StatusInfoType;
 }
@@ -1547,6 +1693,10 @@ export interface SetChargingProfileRequest {
  */
 export interface SetChargingProfileResponse {
   customData?: CustomDataType;
+  /**
+   * Returns whether the Charging Station has been able to process the message successfully. This does not guarantee the schedule will be followed to the letter. There might be other constraints the Charging Station may need to take into account.
+   *
+   */
   status: ChargingProfileStatusEnumType;
   statusInfo?: StatusInfoType;
 }
@@ -1564,6 +1714,10 @@ export interface SetDisplayMessageRequest {
  */
 export interface SetDisplayMessageResponse {
   customData?: CustomDataType;
+  /**
+   * This indicates whether the Charging Station is able to display the message.
+   *
+   */
   status: DisplayMessageStatusEnumType;
   statusInfo?: StatusInfoType;
 }
@@ -1573,6 +1727,10 @@ export interface SetDisplayMessageResponse {
  */
 export interface SetMonitoringBaseRequest {
   customData?: CustomDataType;
+  /**
+   * Specify which monitoring base will be set
+   *
+   */
   monitoringBase: MonitoringBaseEnumType;
 }
 
@@ -1657,6 +1815,10 @@ export interface SetNetworkProfileRequest {
  */
 export interface SetNetworkProfileResponse {
   customData?: CustomDataType;
+  /**
+   * Result of operation.
+   *
+   */
   status: SetNetworkProfileStatusEnumType;
   statusInfo?: StatusInfoType;
 }
@@ -1746,6 +1908,10 @@ export interface StatusNotificationRequest {
    *
    */
   timestamp: string;
+  /**
+   * This contains the current status of the Connector.
+   *
+   */
   connectorStatus: ConnectorStatusEnumType;
   /**
    * The id of the EVSE to which the connector belongs for which the the status is reported.
@@ -1771,6 +1937,11 @@ export interface StatusNotificationResponse {
  */
 export interface TransactionEventRequest {
   customData?: CustomDataType;
+  /**
+   * This contains the type of this event.
+   * The first TransactionEvent of a transaction SHALL contain: "Started" The last TransactionEvent of a transaction SHALL contain: "Ended" All others SHALL contain: "Updated"
+   *
+   */
   eventType: TransactionEventEnumType;
   /**
    * @minItems 1
@@ -1781,6 +1952,10 @@ export interface TransactionEventRequest {
    *
    */
   timestamp: string;
+  /**
+   * Reason the Charging Station sends this message to the CSMS
+   *
+   */
   triggerReason: TriggerReasonEnumType;
   /**
    * Incremental sequence number, helps with determining if all messages of a transaction have been received.
@@ -1838,6 +2013,10 @@ export interface TransactionEventResponse {
 export interface TriggerMessageRequest {
   customData?: CustomDataType;
   evse?: EVSEType;
+  /**
+   * Type of message to be triggered.
+   *
+   */
   requestedMessage: MessageTriggerEnumType;
 }
 
@@ -1846,6 +2025,10 @@ export interface TriggerMessageRequest {
  */
 export interface TriggerMessageResponse {
   customData?: CustomDataType;
+  /**
+   * Indicates whether the Charging Station will send the requested notification or not.
+   *
+   */
   status: TriggerMessageStatusEnumType;
   statusInfo?: StatusInfoType;
 }
@@ -1872,6 +2055,10 @@ export interface UnlockConnectorRequest {
  */
 export interface UnlockConnectorResponse {
   customData?: CustomDataType;
+  /**
+   * This indicates whether the Charging Station has unlocked the connector.
+   *
+   */
   status: UnlockStatusEnumType;
   statusInfo?: StatusInfoType;
 }
@@ -1893,6 +2080,10 @@ export interface UnpublishFirmwareRequest {
  */
 export interface UnpublishFirmwareResponse {
   customData?: CustomDataType;
+  /**
+   * Indicates whether the Local Controller succeeded in unpublishing the firmware.
+   *
+   */
   status: UnpublishFirmwareStatusEnumType;
 }
 
@@ -1924,6 +2115,11 @@ export interface UpdateFirmwareRequest {
  */
 export interface UpdateFirmwareResponse {
   customData?: CustomDataType;
+  /**
+   * This field indicates whether the Charging Station was able to accept the request.
+   *
+   *
+   */
   status: UpdateFirmwareStatusEnumType;
   statusInfo?: StatusInfoType;
 }

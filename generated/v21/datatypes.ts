@@ -262,6 +262,10 @@ export interface APNType {
    *
    */
   useOnlyPreferredNetwork?: boolean;
+  /**
+   * Authentication method.
+   *
+   */
   apnAuthentication: APNAuthenticationEnumType;
   customData?: CustomDataType;
 }
@@ -337,6 +341,10 @@ export interface CertificateHashDataChainType {
  * CertificateHashDataType, as defined by the OCPP 2.1 JSON schemas.
  */
 export interface CertificateHashDataType {
+  /**
+   * Used algorithms for the hashes provided.
+   *
+   */
   hashAlgorithm: HashAlgorithmEnumType;
   /**
    * The hash of the issuer’s distinguished
@@ -370,6 +378,10 @@ export interface CertificateHashDataType {
  */
 export interface CertificateStatusRequestInfoType {
   certificateHashData: CertificateHashDataType;
+  /**
+   * Source of status: OCSP, CRL
+   *
+   */
   source: CertificateStatusSourceEnumType;
   /**
    * URL(s) of _source_.
@@ -388,7 +400,15 @@ export interface CertificateStatusRequestInfoType {
  */
 export interface CertificateStatusType {
   certificateHashData: CertificateHashDataType;
+  /**
+   * Source of status: OCSP, CRL
+   *
+   */
   source: CertificateStatusSourceEnumType;
+  /**
+   * Status of certificate: good, revoked or unknown.
+   *
+   */
   status: CertificateStatusEnumType;
   nextUpdate: string;
   customData?: CustomDataType;
@@ -440,7 +460,20 @@ export interface ChargingNeedsType {
    *
    */
   availableEnergyTransfer?: EnergyTransferModeEnumType[];
+  /**
+   * *(2.1)* Indicates whether EV wants to operate in Dynamic or Scheduled mode. When absent, Scheduled mode is assumed for backwards compatibility. +
+   * *ISO 15118-20:* +
+   * ServiceSelectionReq(SelectedEnergyTransferService)
+   *
+   */
   controlMode?: ControlModeEnumType;
+  /**
+   * *(2.1)* Value of EVCC indicates that EV determines min/target SOC and departure time. +
+   * A value of EVCC_SECC indicates that charging station or CSMS may also update min/target SOC and departure time. +
+   * *ISO 15118-20:* +
+   * ServiceSelectionReq(SelectedEnergyTransferService)
+   *
+   */
   mobilityNeedsMode?: MobilityNeedsModeEnumType;
   /**
    * Estimated departure time of the EV. +
@@ -535,7 +568,15 @@ export interface ChargingProfileType {
    *
    */
   chargingProfilePurpose: ChargingProfilePurposeEnumType;
+  /**
+   * Indicates the kind of schedule.
+   *
+   */
   chargingProfileKind: ChargingProfileKindEnumType;
+  /**
+   * Indicates the start point of a recurrence.
+   *
+   */
   recurrencyKind?: RecurrencyKindEnumType;
   /**
    * Point in time at which the profile starts to be valid. If absent, the profile is valid as soon as it is received by the Charging Station.
@@ -925,6 +966,11 @@ export interface ClearChargingProfileType {
  * ClearMonitoringResultType, as defined by the OCPP 2.1 JSON schemas.
  */
 export interface ClearMonitoringResultType {
+  /**
+   * Result of the clear request for this monitor, identified by its Id.
+   *
+   *
+   */
   status: ClearMonitoringStatusEnumType;
   /**
    * Id of the monitor of which a clear was requested.
@@ -1063,6 +1109,11 @@ export interface CostDetailsType {
  *
  */
 export interface CostDimensionType {
+  /**
+   * Type of cost dimension: energy, power, time, etc.
+   *
+   *
+   */
   type: CostDimensionEnumType;
   /**
    * Volume of the dimension consumed, measured according to the dimension type.
@@ -1077,6 +1128,10 @@ export interface CostDimensionType {
  * CostType, as defined by the OCPP 2.1 JSON schemas.
  */
 export interface CostType {
+  /**
+   * The kind of cost referred to in the message element amount
+   *
+   */
   costKind: CostKindEnumType;
   /**
    * The estimated or actual cost per kWh
@@ -1717,6 +1772,11 @@ export interface EventDataType {
    *
    */
   timestamp: string;
+  /**
+   * Type of trigger for this event, e.g. exceeding a threshold value.
+   *
+   *
+   */
   trigger: EventTriggerEnumType;
   /**
    * Refers to the Id of an event that is considered to be the cause for this event.
@@ -2199,6 +2259,10 @@ export interface HysteresisType {
  *
  */
 export interface IdTokenInfoType {
+  /**
+   * Current status of the ID Token.
+   *
+   */
   status: AuthorizationStatusEnumType;
   /**
    * Date and Time after which the token must be considered invalid.
@@ -2367,6 +2431,10 @@ export interface LogParametersType {
  *
  */
 export interface MessageContentType {
+  /**
+   * Format of the message.
+   *
+   */
   format: MessageFormatEnumType;
   /**
    * Message language identifier. Contains a language code as defined in [RFC5646].
@@ -2486,8 +2554,20 @@ export interface MonitoringDataType {
  */
 export interface NetworkConnectionProfileType {
   apn?: APNType;
+  /**
+   * *(2.1)* This field is ignored, since the OCPP version to use is determined during the websocket handshake. The field is only kept for backwards compatibility with the OCPP 2.0.1 JSON schema.
+   *
+   */
   ocppVersion?: OCPPVersionEnumType;
+  /**
+   * Applicable Network Interface. Charging Station is allowed to use a different network interface to connect if the given one does not work.
+   *
+   */
   ocppInterface: OCPPInterfaceEnumType;
+  /**
+   * Defines the transport protocol (e.g. SOAP or JSON). Note: SOAP is not supported in OCPP 2.x, but is supported by earlier versions of OCPP.
+   *
+   */
   ocppTransport: OCPPTransportEnumType;
   /**
    * Duration in seconds before a message send by the Charging Station via this network connection times-out.
@@ -2526,6 +2606,10 @@ export interface NetworkConnectionProfileType {
  *
  */
 export interface OCSPRequestDataType {
+  /**
+   * Used algorithms for the hashes provided.
+   *
+   */
   hashAlgorithm: HashAlgorithmEnumType;
   /**
    * The hash of the issuer’s distinguished
@@ -2880,9 +2964,26 @@ export interface SampledValueType {
    *
    */
   value: number;
+  /**
+   * Type of measurement. Default = "Energy.Active.Import.Register"
+   *
+   */
   measurand?: MeasurandEnumType;
+  /**
+   * Type of detail value: start, end or sample. Default = "Sample.Periodic"
+   *
+   */
   context?: ReadingContextEnumType;
+  /**
+   * Indicates how the measured value is to be interpreted. For instance between L1 and neutral (L1-N) Please note that not all values of phase are applicable to all Measurands. When phase is absent, the measured value is interpreted as an overall value.
+   *
+   */
   phase?: PhaseEnumType;
+  /**
+   * Indicates where the measured value has been sampled. Default =  "Outlet"
+   *
+   *
+   */
   location?: LocationEnumType;
   signedMeterValue?: SignedMeterValueType;
   unitOfMeasure?: UnitOfMeasureType;
@@ -2964,6 +3065,10 @@ export interface SetMonitoringResultType {
    */
   id?: number;
   statusInfo?: StatusInfoType;
+  /**
+   * Status is OK if a value could be returned. Otherwise this will indicate the reason why a value could not be returned.
+   *
+   */
   status: SetMonitoringStatusEnumType;
   /**
    * The type of this monitor, e.g. a threshold, delta or periodic monitor.
@@ -3035,6 +3140,10 @@ export interface SetVariableResultType {
    *
    */
   attributeType?: AttributeEnumType;
+  /**
+   * Result status of setting the variable.
+   *
+   */
   attributeStatus: SetVariableStatusEnumType;
   attributeStatusInfo?: StatusInfoType;
   component: ComponentType;
@@ -3111,6 +3220,10 @@ export interface TariffAssignmentType {
    *
    */
   tariffId: string;
+  /**
+   * Kind of tariff (driver/default)
+   *
+   */
   tariffKind: TariffKindEnumType;
   /**
    * Date/time when this tariff become active.
@@ -3180,6 +3293,10 @@ export interface TariffConditionsFixedType {
    *
    */
   validToDate?: string;
+  /**
+   * Type of EVSE (AC, DC) this tariff applies to.
+   *
+   */
   evseKind?: EvseKindEnumType;
   /**
    * For which payment brand this (adhoc) tariff applies. Can be used to add a surcharge for certain payment brands.
@@ -3249,6 +3366,10 @@ export interface TariffConditionsType {
    *
    */
   validToDate?: string;
+  /**
+   * Type of EVSE (AC, DC) this tariff applies to.
+   *
+   */
   evseKind?: EvseKindEnumType;
   /**
    * Minimum consumed energy in Wh, for example 20000 Wh.
@@ -3560,6 +3681,10 @@ export interface TotalCostType {
    *
    */
   currency: string;
+  /**
+   * Type of cost: normal or the minimum or maximum cost.
+   *
+   */
   typeOfCost: TariffCostEnumType;
   fixed?: PriceType;
   energy?: PriceType;
@@ -3654,12 +3779,24 @@ export interface TransactionType {
    *
    */
   transactionId: string;
+  /**
+   * Current charging state, is required when state
+   * has changed. Omitted when there is no communication between EVSE and EV, because no cable is plugged in.
+   *
+   */
   chargingState?: ChargingStateEnumType;
   /**
    * Contains the total time that energy flowed from EVSE to EV during the transaction (in seconds). Note that timeSpentCharging is smaller or equal to the duration of the transaction.
    *
    */
   timeSpentCharging?: number;
+  /**
+   * The _stoppedReason_ is the reason/event that initiated the process of stopping the transaction. It will normally be the user stopping authorization via card (Local or MasterPass) or app (Remote), but it can also be CSMS revoking authorization (DeAuthorized), or disconnecting the EV when TxStopPoint = EVConnected (EVDisconnected). Most other reasons are related to technical faults or energy limitations. +
+   * MAY only be omitted when _stoppedReason_ is "Local"
+   *
+   *
+   *
+   */
   stoppedReason?: ReasonEnumType;
   /**
    * The ID given to remote start request (RequestStartTransactionRequest. This enables to CSMS to match the started transaction to the given start request.
@@ -3971,6 +4108,10 @@ export interface VariableAttributeType {
    *
    */
   value?: string;
+  /**
+   * Defines the mutability of this attribute. Default is ReadWrite when omitted.
+   *
+   */
   mutability?: MutabilityEnumType;
   /**
    * If true, value will be persistent across system reboots or power down. Default when omitted is false.
@@ -3995,6 +4136,10 @@ export interface VariableCharacteristicsType {
    *
    */
   unit?: string;
+  /**
+   * Data type of this variable.
+   *
+   */
   dataType: DataEnumType;
   /**
    * Minimum possible value of this variable.
@@ -4141,6 +4286,12 @@ export interface VoltageParamsType {
    *
    */
   hv10MinMeanTripDelay?: number;
+  /**
+   * Parameter is only sent, if the EV has to feed-in power or reactive power during fault-ride through (FRT) as defined by HVMomCess curve and LVMomCess curve.
+   *
+   *
+   *
+   */
   powerDuringCessation?: PowerDuringCessationEnumType;
   customData?: CustomDataType;
 }
@@ -4175,6 +4326,10 @@ export interface VPNType {
    *
    */
   key: string;
+  /**
+   * Type of VPN
+   *
+   */
   type: VPNEnumType;
   customData?: CustomDataType;
 }

@@ -208,6 +208,12 @@ export interface AuthorizeRequest {
  */
 export interface AuthorizeResponse {
   idTokenInfo: IdTokenInfoType;
+  /**
+   * Certificate status information.
+   * - if all certificates are valid: return 'Accepted'.
+   * - if one of the certificates was revoked, return 'CertificateRevoked'.
+   *
+   */
   certificateStatus?: AuthorizeCertificateStatusEnumType;
   /**
    * *(2.1)* List of allowed energy transfer modes the EV can choose from. If omitted this defaults to charging only.
@@ -230,6 +236,10 @@ export interface BatterySwapRequest {
    * @minItems 1
    */
   batteryData: BatteryDataType[];
+  /**
+   * Battery in/out
+   *
+   */
   eventType: BatterySwapEventEnumType;
   idToken: IdTokenType;
   /**
@@ -254,6 +264,10 @@ export interface BatterySwapResponse {
  */
 export interface BootNotificationRequest {
   chargingStation: ChargingStationType;
+  /**
+   * This contains the reason for sending this message to the CSMS.
+   *
+   */
   reason: BootReasonEnumType;
   customData?: CustomDataType;
 }
@@ -272,6 +286,11 @@ export interface BootNotificationResponse {
    *
    */
   interval: number;
+  /**
+   * This contains whether the Charging Station has been registered
+   * within the CSMS.
+   *
+   */
   status: RegistrationStatusEnumType;
   statusInfo?: StatusInfoType;
   customData?: CustomDataType;
@@ -293,6 +312,10 @@ export interface CancelReservationRequest {
  * The payload of CancelReservationResponse, schema CancelReservationResponse.json.
  */
 export interface CancelReservationResponse {
+  /**
+   * This indicates the success or failure of the canceling of a reservation by CSMS.
+   *
+   */
   status: CancelReservationStatusEnumType;
   statusInfo?: StatusInfoType;
   customData?: CustomDataType;
@@ -327,6 +350,10 @@ export interface CertificateSignedRequest {
  * The payload of CertificateSignedResponse, schema CertificateSignedResponse.json.
  */
 export interface CertificateSignedResponse {
+  /**
+   * Returns whether certificate signing has been accepted, otherwise rejected.
+   *
+   */
   status: CertificateSignedStatusEnumType;
   statusInfo?: StatusInfoType;
   customData?: CustomDataType;
@@ -337,6 +364,11 @@ export interface CertificateSignedResponse {
  */
 export interface ChangeAvailabilityRequest {
   evse?: EVSEType;
+  /**
+   * This contains the type of availability change that the Charging Station should perform.
+   *
+   *
+   */
   operationalStatus: OperationalStatusEnumType;
   customData?: CustomDataType;
 }
@@ -345,6 +377,10 @@ export interface ChangeAvailabilityRequest {
  * The payload of ChangeAvailabilityResponse, schema ChangeAvailabilityResponse.json.
  */
 export interface ChangeAvailabilityResponse {
+  /**
+   * This indicates whether the Charging Station is able to perform the availability change.
+   *
+   */
   status: ChangeAvailabilityStatusEnumType;
   statusInfo?: StatusInfoType;
   customData?: CustomDataType;
@@ -367,6 +403,10 @@ export interface ChangeTransactionTariffRequest {
  * The payload of ChangeTransactionTariffResponse, schema ChangeTransactionTariffResponse.json.
  */
 export interface ChangeTransactionTariffResponse {
+  /**
+   * Status of the operation
+   *
+   */
   status: TariffChangeStatusEnumType;
   statusInfo?: StatusInfoType;
   customData?: CustomDataType;
@@ -383,6 +423,10 @@ export interface ClearCacheRequest {
  * The payload of ClearCacheResponse, schema ClearCacheResponse.json.
  */
 export interface ClearCacheResponse {
+  /**
+   * Accepted if the Charging Station has executed the request, otherwise rejected.
+   *
+   */
   status: ClearCacheStatusEnumType;
   statusInfo?: StatusInfoType;
   customData?: CustomDataType;
@@ -405,6 +449,10 @@ export interface ClearChargingProfileRequest {
  * The payload of ClearChargingProfileResponse, schema ClearChargingProfileResponse.json.
  */
 export interface ClearChargingProfileResponse {
+  /**
+   * Indicates if the Charging Station was able to execute the request.
+   *
+   */
   status: ClearChargingProfileStatusEnumType;
   statusInfo?: StatusInfoType;
   customData?: CustomDataType;
@@ -439,6 +487,11 @@ export interface ClearDERControlRequest {
  * The payload of ClearDERControlResponse, schema ClearDERControlResponse.json.
  */
 export interface ClearDERControlResponse {
+  /**
+   * Result of operation.
+   *
+   *
+   */
   status: DERControlStatusEnumType;
   statusInfo?: StatusInfoType;
   customData?: CustomDataType;
@@ -460,6 +513,10 @@ export interface ClearDisplayMessageRequest {
  * The payload of ClearDisplayMessageResponse, schema ClearDisplayMessageResponse.json.
  */
 export interface ClearDisplayMessageResponse {
+  /**
+   * Returns whether the Charging Station has been able to remove the message.
+   *
+   */
   status: ClearMessageStatusEnumType;
   statusInfo?: StatusInfoType;
   customData?: CustomDataType;
@@ -626,6 +683,10 @@ export interface CustomerInformationRequest {
  * The payload of CustomerInformationResponse, schema CustomerInformationResponse.json.
  */
 export interface CustomerInformationResponse {
+  /**
+   * Indicates whether the request was accepted.
+   *
+   */
   status: CustomerInformationStatusEnumType;
   statusInfo?: StatusInfoType;
   customData?: CustomDataType;
@@ -658,6 +719,10 @@ export interface DataTransferRequest {
  * The payload of DataTransferResponse, schema DataTransferResponse.json.
  */
 export interface DataTransferResponse {
+  /**
+   * This indicates the success or failure of the data transfer.
+   *
+   */
   status: DataTransferStatusEnumType;
   statusInfo?: StatusInfoType;
   /**
@@ -680,6 +745,10 @@ export interface DeleteCertificateRequest {
  * The payload of DeleteCertificateResponse, schema DeleteCertificateResponse.json.
  */
 export interface DeleteCertificateResponse {
+  /**
+   * Charging Station indicates if it can process the request.
+   *
+   */
   status: DeleteCertificateStatusEnumType;
   statusInfo?: StatusInfoType;
   customData?: CustomDataType;
@@ -689,6 +758,10 @@ export interface DeleteCertificateResponse {
  * The payload of FirmwareStatusNotificationRequest, schema FirmwareStatusNotificationRequest.json.
  */
 export interface FirmwareStatusNotificationRequest {
+  /**
+   * This contains the progress status of the firmware installation.
+   *
+   */
   status: FirmwareStatusEnumType;
   /**
    * The request id that was provided in the
@@ -718,6 +791,10 @@ export interface Get15118EVCertificateRequest {
    *
    */
   iso15118SchemaVersion: string;
+  /**
+   * Defines whether certificate needs to be installed or updated.
+   *
+   */
   action: CertificateActionEnumType;
   /**
    * *(2.1)* Raw CertificateInstallationReq request from EV, Base64 encoded. +
@@ -746,6 +823,10 @@ export interface Get15118EVCertificateRequest {
  * The payload of Get15118EVCertificateResponse, schema Get15118EVCertificateResponse.json.
  */
 export interface Get15118EVCertificateResponse {
+  /**
+   * Indicates whether the message was processed properly.
+   *
+   */
   status: Iso15118EVCertificateStatusEnumType;
   statusInfo?: StatusInfoType;
   /**
@@ -772,6 +853,10 @@ export interface GetBaseReportRequest {
    *
    */
   requestId: number;
+  /**
+   * This field specifies the report base.
+   *
+   */
   reportBase: ReportBaseEnumType;
   customData?: CustomDataType;
 }
@@ -825,6 +910,10 @@ export interface GetCertificateStatusRequest {
  * The payload of GetCertificateStatusResponse, schema GetCertificateStatusResponse.json.
  */
 export interface GetCertificateStatusResponse {
+  /**
+   * This indicates whether the charging station was able to retrieve the OCSP certificate status.
+   *
+   */
   status: GetCertificateStatusEnumType;
   statusInfo?: StatusInfoType;
   /**
@@ -860,6 +949,10 @@ export interface GetChargingProfilesRequest {
  * The payload of GetChargingProfilesResponse, schema GetChargingProfilesResponse.json.
  */
 export interface GetChargingProfilesResponse {
+  /**
+   * This indicates whether the Charging Station is able to process this request and will send ReportChargingProfilesRequest messages.
+   *
+   */
   status: GetChargingProfileStatusEnumType;
   statusInfo?: StatusInfoType;
   customData?: CustomDataType;
@@ -938,6 +1031,11 @@ export interface GetDERControlRequest {
  * The payload of GetDERControlResponse, schema GetDERControlResponse.json.
  */
 export interface GetDERControlResponse {
+  /**
+   * Result of operation.
+   *
+   *
+   */
   status: DERControlStatusEnumType;
   statusInfo?: StatusInfoType;
   customData?: CustomDataType;
@@ -977,6 +1075,10 @@ export interface GetDisplayMessagesRequest {
  * The payload of GetDisplayMessagesResponse, schema GetDisplayMessagesResponse.json.
  */
 export interface GetDisplayMessagesResponse {
+  /**
+   * Indicates if the Charging Station has Display Messages that match the request criteria in the GetDisplayMessagesRequest
+   *
+   */
   status: GetDisplayMessagesStatusEnumType;
   statusInfo?: StatusInfoType;
   customData?: CustomDataType;
@@ -1000,6 +1102,10 @@ export interface GetInstalledCertificateIdsRequest {
  * The payload of GetInstalledCertificateIdsResponse, schema GetInstalledCertificateIdsResponse.json.
  */
 export interface GetInstalledCertificateIdsResponse {
+  /**
+   * Charging Station indicates if it can process the request.
+   *
+   */
   status: GetInstalledCertificateStatusEnumType;
   statusInfo?: StatusInfoType;
   /**
@@ -1033,6 +1139,11 @@ export interface GetLocalListVersionResponse {
  */
 export interface GetLogRequest {
   log: LogParametersType;
+  /**
+   * This contains the type of log file that the Charging Station
+   * should send.
+   *
+   */
   logType: LogEnumType;
   /**
    * The Id of this request
@@ -1056,6 +1167,10 @@ export interface GetLogRequest {
  * The payload of GetLogResponse, schema GetLogResponse.json.
  */
 export interface GetLogResponse {
+  /**
+   * This field indicates whether the Charging Station was able to accept the request.
+   *
+   */
   status: LogStatusEnumType;
   statusInfo?: StatusInfoType;
   /**
@@ -1174,6 +1289,10 @@ export interface GetTariffsRequest {
  * The payload of GetTariffsResponse, schema GetTariffsResponse.json.
  */
 export interface GetTariffsResponse {
+  /**
+   * Status of operation
+   *
+   */
   status: TariffGetStatusEnumType;
   statusInfo?: StatusInfoType;
   /**
@@ -1257,6 +1376,10 @@ export interface HeartbeatResponse {
  * The payload of InstallCertificateRequest, schema InstallCertificateRequest.json.
  */
 export interface InstallCertificateRequest {
+  /**
+   * Indicates the certificate type that is sent.
+   *
+   */
   certificateType: InstallCertificateUseEnumType;
   /**
    * A PEM encoded X.509 certificate.
@@ -1270,6 +1393,10 @@ export interface InstallCertificateRequest {
  * The payload of InstallCertificateResponse, schema InstallCertificateResponse.json.
  */
 export interface InstallCertificateResponse {
+  /**
+   * Charging Station indicates if installation was successful.
+   *
+   */
   status: InstallCertificateStatusEnumType;
   statusInfo?: StatusInfoType;
   customData?: CustomDataType;
@@ -1279,6 +1406,10 @@ export interface InstallCertificateResponse {
  * The payload of LogStatusNotificationRequest, schema LogStatusNotificationRequest.json.
  */
 export interface LogStatusNotificationRequest {
+  /**
+   * This contains the status of the log upload.
+   *
+   */
   status: UploadLogStatusEnumType;
   /**
    * The request id that was provided in GetLogRequest that started this log upload. This field is mandatory,
@@ -1421,6 +1552,11 @@ export interface NotifyDERAlarmRequest {
    *
    */
   controlType: DERControlEnumType;
+  /**
+   * Type of grid event that caused this
+   *
+   *
+   */
   gridEventFault?: GridEventFaultEnumType;
   /**
    * True when error condition has ended.
@@ -1552,6 +1688,10 @@ export interface NotifyEVChargingNeedsRequest {
  * The payload of NotifyEVChargingNeedsResponse, schema NotifyEVChargingNeedsResponse.json.
  */
 export interface NotifyEVChargingNeedsResponse {
+  /**
+   * Returns whether the CSMS has been able to process the message successfully. It does not imply that the evChargingNeeds can be met with the current charging profile.
+   *
+   */
   status: NotifyEVChargingNeedsStatusEnumType;
   statusInfo?: StatusInfoType;
   customData?: CustomDataType;
@@ -1776,6 +1916,11 @@ export interface NotifySettlementRequest {
    *
    */
   pspRef: string;
+  /**
+   * The status of the settlement attempt.
+   *
+   *
+   */
   status: PaymentStatusEnumType;
   /**
    * Additional information from payment terminal/payment process.
@@ -1935,6 +2080,11 @@ export interface PublishFirmwareResponse {
  * The payload of PublishFirmwareStatusNotificationRequest, schema PublishFirmwareStatusNotificationRequest.json.
  */
 export interface PublishFirmwareStatusNotificationRequest {
+  /**
+   * This contains the progress status of the publishfirmware
+   * installation.
+   *
+   */
   status: PublishFirmwareStatusEnumType;
   /**
    * Required if status is Published. Can be multiple URI’s, if the Local Controller supports e.g. HTTP, HTTPS, and FTP.
@@ -2191,6 +2341,10 @@ export interface ReservationStatusUpdateRequest {
    *
    */
   reservationId: number;
+  /**
+   * The updated reservation status.
+   *
+   */
   reservationUpdateStatus: ReservationUpdateStatusEnumType;
   customData?: CustomDataType;
 }
@@ -2235,6 +2389,10 @@ export interface ReserveNowRequest {
  * The payload of ReserveNowResponse, schema ReserveNowResponse.json.
  */
 export interface ReserveNowResponse {
+  /**
+   * This indicates the success or failure of the reservation.
+   *
+   */
   status: ReserveNowStatusEnumType;
   statusInfo?: StatusInfoType;
   customData?: CustomDataType;
@@ -2244,6 +2402,10 @@ export interface ReserveNowResponse {
  * The payload of ResetRequest, schema ResetRequest.json.
  */
 export interface ResetRequest {
+  /**
+   * This contains the type of reset that the Charging Station or EVSE should perform.
+   *
+   */
   type: ResetEnumType;
   /**
    * This contains the ID of a specific EVSE that needs to be reset, instead of the entire Charging Station.
@@ -2257,6 +2419,10 @@ export interface ResetRequest {
  * The payload of ResetResponse, schema ResetResponse.json.
  */
 export interface ResetResponse {
+  /**
+   * This indicates whether the Charging Station is able to perform the reset.
+   *
+   */
   status: ResetStatusEnumType;
   statusInfo?: StatusInfoType;
   customData?: CustomDataType;
@@ -2304,6 +2470,10 @@ export interface SendLocalListRequest {
    *
    */
   versionNumber: number;
+  /**
+   * This contains the type of update (full or differential) of this request.
+   *
+   */
   updateType: UpdateEnumType;
   customData?: CustomDataType;
 }
@@ -2312,6 +2482,10 @@ export interface SendLocalListRequest {
  * The payload of SendLocalListResponse, schema SendLocalListResponse.json.
  */
 export interface SendLocalListResponse {
+  /**
+   * This indicates whether the Charging Station has successfully received and applied the update of the Local Authorization List.
+   *
+   */
   status: SendLocalListStatusEnumType;
   statusInfo?: StatusInfoType;
   customData?: CustomDataType;
@@ -2403,6 +2577,11 @@ export interface SetDERControlRequest {
  * The payload of SetDERControlResponse, schema SetDERControlResponse.json.
  */
 export interface SetDERControlResponse {
+  /**
+   * Result of operation.
+   *
+   *
+   */
   status: DERControlStatusEnumType;
   statusInfo?: StatusInfoType;
   /**
@@ -2428,6 +2607,10 @@ export interface SetDisplayMessageRequest {
  * The payload of SetDisplayMessageResponse, schema SetDisplayMessageResponse.json.
  */
 export interface SetDisplayMessageResponse {
+  /**
+   * This indicates whether the Charging Station is able to display the message.
+   *
+   */
   status: DisplayMessageStatusEnumType;
   statusInfo?: StatusInfoType;
   customData?: CustomDataType;
@@ -2437,6 +2620,10 @@ export interface SetDisplayMessageResponse {
  * The payload of SetMonitoringBaseRequest, schema SetMonitoringBaseRequest.json.
  */
 export interface SetMonitoringBaseRequest {
+  /**
+   * Specify which monitoring base will be set
+   *
+   */
   monitoringBase: MonitoringBaseEnumType;
   customData?: CustomDataType;
 }
@@ -2521,6 +2708,10 @@ export interface SetNetworkProfileRequest {
  * The payload of SetNetworkProfileResponse, schema SetNetworkProfileResponse.json.
  */
 export interface SetNetworkProfileResponse {
+  /**
+   * Result of operation.
+   *
+   */
   status: SetNetworkProfileStatusEnumType;
   statusInfo?: StatusInfoType;
   customData?: CustomDataType;
@@ -2616,6 +2807,10 @@ export interface StatusNotificationRequest {
    *
    */
   timestamp: string;
+  /**
+   * This contains the current status of the Connector.
+   *
+   */
   connectorStatus: ConnectorStatusEnumType;
   /**
    * The id of the EVSE to which the connector belongs for which the the status is reported.
@@ -2642,6 +2837,11 @@ export interface StatusNotificationResponse {
  */
 export interface TransactionEventRequest {
   costDetails?: CostDetailsType;
+  /**
+   * This contains the type of this event.
+   * The first TransactionEvent of a transaction SHALL contain: "Started" The last TransactionEvent of a transaction SHALL contain: "Ended" All others SHALL contain: "Updated"
+   *
+   */
   eventType: TransactionEventEnumType;
   /**
    * @minItems 1
@@ -2652,6 +2852,10 @@ export interface TransactionEventRequest {
    *
    */
   timestamp: string;
+  /**
+   * Reason the Charging Station sends this message to the CSMS
+   *
+   */
   triggerReason: TriggerReasonEnumType;
   /**
    * Incremental sequence number, helps with determining if all messages of a transaction have been received.
@@ -2681,6 +2885,10 @@ export interface TransactionEventRequest {
    *
    */
   reservationId?: number;
+  /**
+   * *(2.1)* The current preconditioning status of the BMS in the EV. Default value is Unknown.
+   *
+   */
   preconditioningStatus?: PreconditioningStatusEnumType;
   /**
    * *(2.1)* True when EVSE electronics are in sleep mode for this transaction. Default value (when absent) is false.
@@ -2724,6 +2932,10 @@ export interface TransactionEventResponse {
  */
 export interface TriggerMessageRequest {
   evse?: EVSEType;
+  /**
+   * Type of message to be triggered.
+   *
+   */
   requestedMessage: MessageTriggerEnumType;
   /**
    * *(2.1)* When _requestedMessage_ = `CustomTrigger` this will trigger sending the corresponding message in field _customTrigger_, if supported by Charging Station.
@@ -2738,6 +2950,10 @@ export interface TriggerMessageRequest {
  * The payload of TriggerMessageResponse, schema TriggerMessageResponse.json.
  */
 export interface TriggerMessageResponse {
+  /**
+   * Indicates whether the Charging Station will send the requested notification or not.
+   *
+   */
   status: TriggerMessageStatusEnumType;
   statusInfo?: StatusInfoType;
   customData?: CustomDataType;
@@ -2764,6 +2980,10 @@ export interface UnlockConnectorRequest {
  * The payload of UnlockConnectorResponse, schema UnlockConnectorResponse.json.
  */
 export interface UnlockConnectorResponse {
+  /**
+   * This indicates whether the Charging Station has unlocked the connector.
+   *
+   */
   status: UnlockStatusEnumType;
   statusInfo?: StatusInfoType;
   customData?: CustomDataType;
@@ -2785,6 +3005,10 @@ export interface UnpublishFirmwareRequest {
  * The payload of UnpublishFirmwareResponse, schema UnpublishFirmwareResponse.json.
  */
 export interface UnpublishFirmwareResponse {
+  /**
+   * Indicates whether the Local Controller succeeded in unpublishing the firmware.
+   *
+   */
   status: UnpublishFirmwareStatusEnumType;
   customData?: CustomDataType;
 }
@@ -2843,6 +3067,11 @@ export interface UpdateFirmwareRequest {
  * The payload of UpdateFirmwareResponse, schema UpdateFirmwareResponse.json.
  */
 export interface UpdateFirmwareResponse {
+  /**
+   * This field indicates whether the Charging Station was able to accept the request.
+   *
+   *
+   */
   status: UpdateFirmwareStatusEnumType;
   statusInfo?: StatusInfoType;
   customData?: CustomDataType;
@@ -2870,6 +3099,10 @@ export interface UsePriorityChargingRequest {
  * The payload of UsePriorityChargingResponse, schema UsePriorityChargingResponse.json.
  */
 export interface UsePriorityChargingResponse {
+  /**
+   * Result of the request.
+   *
+   */
   status: PriorityChargingStatusEnumType;
   statusInfo?: StatusInfoType;
   customData?: CustomDataType;
