@@ -72,7 +72,7 @@ const steps = [
   step('install the tarball into a project outside the repository', () => {
     mkdirSync(consumer);
     writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
-    run('npm', ['install', '--no-audit', '--no-fund', tarball, '@types/node@20', '@types/ws@8'], consumer);
+    run('npm', ['install', '--no-audit', '--no-fund', tarball, '@types/node@20', '@types/ws@8', 'ioredis@6'], consumer);
   }),
   step('compile the README and docs examples (strict; node16 and bundler resolution)', () => {
     const snippets = join(consumer, 'snippets');

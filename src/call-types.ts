@@ -1,12 +1,12 @@
 /**
- * Types of cluster calls, derived from the server's protocol classes: what a CSMS may call on a charge point of each
- * version, with the version's request and response types.
+ * Types of `server.call()` and cluster calls, derived from the server's protocol classes: what a CSMS may call on a
+ * charge point of each version, with the version's request and response types.
  */
-import type { CallArgs, CallOptions } from '../endpoint.ts';
-import type { Call } from '../messages.ts';
-import type { Subprotocol } from '../protocol.ts';
-import type { kMaps } from '../routing.ts';
-import type { ProtocolClasses } from '../server.ts';
+import type { CallArgs, CallOptions } from './endpoint.ts';
+import type { Call } from './messages.ts';
+import type { Subprotocol } from './protocol.ts';
+import type { kMaps } from './routing.ts';
+import type { ProtocolClasses } from './server.ts';
 
 /** The instance type of a class. */
 type InstanceOf<C> = C extends abstract new (...args: never[]) => infer I ? I : never;
@@ -43,7 +43,7 @@ export type ResponseOf<M, A> = Part<M, A, 'response'>;
 
 /**
  * Calls to charge points of one version, wherever they are connected:
- * `cluster.version('ocpp1.6').call('CP-1', 'Reset', { type: 'Soft' })`. A charge point that speaks another version
+ * `server.version('ocpp1.6').call('CP-1', 'Reset', { type: 'Soft' })`. A charge point that speaks another version
  * rejects with `ProtocolMismatchError` (nothing is sent).
  */
 export interface VersionCaller<M> {

@@ -398,3 +398,40 @@ export class HandlerTimeoutError extends Error {
     super(`${action} handler (${messageId}) did not answer within ${timeout} ms`);
   }
 }
+
+/**
+ * `server.call()` (or a cluster call) for a charge point that is not connected: to this server, or with a cluster
+ * adapter to any node (or the node that held it is gone). Nothing was sent, so a retry is safe.
+ */
+export class ChargePointNotConnectedError extends Error {
+  override readonly name: string = 'ChargePointNotConnectedError';
+  /** Always `false`: the charge point never saw the call. */
+  readonly delivered = false;
+  constructor(
+    /** The charge point called. */
+    readonly identity: string,
+    /** The action of the call. */
+    readonly action: string,
+  ) {
+    super(`${action}: charge point "${identity}" is not connected`);
+  }
+}
+
+/** A call typed for one version (`server.version('ocpp1.6')`) to a charge point that speaks another. Nothing was sent. */
+export class ProtocolMismatchError extends Error {
+  override readonly name: string = 'ProtocolMismatchError';
+  /** Always `false`: the charge point never saw the call. */
+  readonly delivered = false;
+  constructor(
+    /** The charge point called. */
+    readonly identity: string,
+    /** The action of the call. */
+    readonly action: string,
+    /** The version the call was typed for. */
+    readonly expected: Subprotocol,
+    /** The version the charge point speaks. */
+    readonly actual: string,
+  ) {
+    super(`${action} to "${identity}": the call is typed for ${expected} but the charge point speaks ${actual}`);
+  }
+}

@@ -22,8 +22,20 @@ import type { Duplex } from 'node:stream';
 import { DEFAULT_CIPHERS, type PeerCertificate, type SecureContextOptions, TLSSocket } from 'node:tls';
 import { type PerMessageDeflateOptions, type WebSocket, WebSocketServer } from 'ws';
 import { basicAuthPassword, secretsEqual } from './auth.ts';
+import type {
+  AnyCallMap,
+  CallMapOf,
+  ClusterAction,
+  ProtocolOf,
+  RequestOf,
+  ResponseOf,
+  VersionCaller,
+} from './call-types.ts';
 import type { OcppConnection } from './connection.ts';
+import type { CallOptions } from './endpoint.ts';
+import { ChargePointNotConnectedError, ProtocolMismatchError } from './errors.ts';
 import { type Logger, silentLogger } from './logger.ts';
+import type { Call } from './messages.ts';
 import type { Subprotocol } from './protocol.ts';
 
 export { basicAuthHeader, basicAuthPassword, secretsEqual } from './auth.ts';
@@ -41,6 +53,12 @@ export interface ServedChargePoint {
   close(code?: number, reason?: string): unknown;
 }
 
+/** What `server.call()` uses of a connected ChargePoint (every version's class has it). */
+interface CallingChargePoint {
+  readonly protocol: Subprotocol;
+  call(first: string | Call, second?: unknown, third?: CallOptions): Promise<unknown>;
+}
+
 /** What the server passes to a ChargePoint class besides the identity and the connection. */
 export interface ServedChargePointOptions {
   /** The server's logger. */
@@ -55,6 +73,21 @@ export type ChargePointClass<CP extends ServedChargePoint = ServedChargePoint> =
   connection: OcppConnection,
   options?: ServedChargePointOptions,
 ) => CP;
+
+/**
+ * Where `server.call()` sends every call when set: a cluster adapter (`RedisCluster`) installs itself and reaches
+ * charge points on any node, this one included.
+ */
+export interface RemoteCaller {
+  call(identity: string, first: string | Call, second?: unknown, third?: CallOptions): Promise<unknown>;
+  callAs(
+    protocol: Subprotocol,
+    identity: string,
+    first: string | Call,
+    second?: unknown,
+    third?: CallOptions,
+  ): Promise<unknown>;
+}
 
 /** The ChargePoint class per subprotocol. */
 export type ProtocolClasses = Partial<Record<Subprotocol, ChargePointClass>>;
@@ -360,6 +393,59 @@ export class OcppServer<P extends ProtocolClasses = ProtocolClasses> extends Eve
   /** How many charge points are connected. */
   get size(): number {
     return this.registry.size;
+  }
+
+  /** Set by a cluster adapter: `call()` then reaches charge points connected to any node. */
+  remote: RemoteCaller | undefined;
+
+  /**
+   * Calls the charge point with this identity: `server.call('CP-1', 'Reset', { type: 'Soft' })` or with a
+   * `call.*` message. Typed over the server's versions (the response is a union where versions differ; see
+   * `version()`). With a cluster adapter the charge point may be connected to any node. Rejects as the charge
+   * point's own `call()` does, and with `ChargePointNotConnectedError` when it is not connected.
+   */
+  call<A extends ClusterAction<P>>(
+    identity: string,
+    message: Call<A, RequestOf<AnyCallMap<P>, A> & object>,
+    options?: CallOptions,
+  ): Promise<ResponseOf<AnyCallMap<P>, A>>;
+  call<A extends ClusterAction<P>>(
+    identity: string,
+    action: A,
+    payload: RequestOf<AnyCallMap<P>, A>,
+    options?: CallOptions,
+  ): Promise<ResponseOf<AnyCallMap<P>, A>>;
+  call(identity: string, first: string | Call, second?: unknown, third?: CallOptions): Promise<unknown> {
+    return this.#call(identity, undefined, first, second, third);
+  }
+
+  /** `call()` typed for one version: a charge point of another version is refused before anything is sent. */
+  version<V extends ProtocolOf<P>>(protocol: V): VersionCaller<CallMapOf<P, V>> {
+    return {
+      call: (identity: string, first: string | Call, second?: unknown, third?: CallOptions) =>
+        this.#call(identity, protocol, first, second, third),
+    } as VersionCaller<CallMapOf<P, V>>;
+  }
+
+  #call(
+    identity: string,
+    protocol: Subprotocol | undefined,
+    first: string | Call,
+    second?: unknown,
+    third?: CallOptions,
+  ): Promise<unknown> {
+    if (this.remote) {
+      return protocol
+        ? this.remote.callAs(protocol, identity, first, second, third)
+        : this.remote.call(identity, first, second, third);
+    }
+    const action = typeof first === 'string' ? first : first.action;
+    const chargePoint = this.registry.get(identity) as (ServedChargePoint & CallingChargePoint) | undefined;
+    if (!chargePoint) return Promise.reject(new ChargePointNotConnectedError(identity, action));
+    if (protocol && chargePoint.protocol !== protocol) {
+      return Promise.reject(new ProtocolMismatchError(identity, action, protocol, chargePoint.protocol));
+    }
+    return chargePoint.call(first, second, third);
   }
 
   /**

@@ -23,6 +23,15 @@ import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import { Redis, type RedisOptions } from 'ioredis';
+import type {
+  AnyCallMap,
+  CallMapOf,
+  ClusterAction,
+  ProtocolOf,
+  RequestOf,
+  ResponseOf,
+  VersionCaller,
+} from '../call-types.ts';
 import type { CallOptions } from '../endpoint.ts';
 import { CallAbortedError } from '../errors.ts';
 import { type Logger, silentLogger } from '../logger.ts';
@@ -38,15 +47,6 @@ import {
   RemoteNodeLostError,
 } from './errors.ts';
 import { CLAIM, LOCATE, REFRESH, RELEASE, ROUTE, runScript } from './scripts.ts';
-import type {
-  AnyCallMap,
-  CallMapOf,
-  ClusterAction,
-  ProtocolOf,
-  RequestOf,
-  ResponseOf,
-  VersionCaller,
-} from './types.ts';
 import {
   type CancelMessage,
   type ClaimMessage,
@@ -342,6 +342,8 @@ export class RedisCluster<P extends ProtocolClasses = ProtocolClasses> extends E
       if (this.#ownsRedis) this.redis.disconnect();
       throw new Error(`RedisCluster: Redis is not reachable: ${errorText(error)}`, { cause: error });
     }
+    // server.call() now reaches charge points on every node through this adapter
+    this.server.remote = this;
     this.server.on('connect', this.#onConnect);
     this.server.on('disconnect', this.#onDisconnect);
     const existing: Promise<void>[] = [];
@@ -365,6 +367,7 @@ export class RedisCluster<P extends ProtocolClasses = ProtocolClasses> extends E
 
   async #close(): Promise<void> {
     this.#closing = true;
+    if (this.server.remote === this) this.server.remote = undefined;
     this.server.off('connect', this.#onConnect);
     this.server.off('disconnect', this.#onDisconnect);
     for (const timer of this.#timers) clearInterval(timer);
@@ -719,6 +722,17 @@ export class RedisCluster<P extends ProtocolClasses = ProtocolClasses> extends E
   ): Promise<ResponseOf<AnyCallMap<P>, A>>;
   call(identity: string, first: string | Call, second?: unknown, third?: CallOptions): Promise<unknown> {
     return this.#call(identity, undefined, first, second, third);
+  }
+
+  /** `call()` for `server.call()` typed for one version (the server's `RemoteCaller`). */
+  callAs(
+    protocol: Subprotocol,
+    identity: string,
+    first: string | Call,
+    second?: unknown,
+    third?: CallOptions,
+  ): Promise<unknown> {
+    return this.#call(identity, protocol, first, second, third);
   }
 
   /** The same calls, typed for one version; a charge point of another version rejects with `ProtocolMismatchError`. */

@@ -6,28 +6,14 @@
  * `delivered` tells what the caller may assume: `false` means the charge point never saw the call (safe to retry);
  * `undefined` means nobody can tell (the call may or may not have run).
  */
-import type { Subprotocol } from '../protocol.ts';
+
+export { ChargePointNotConnectedError, ProtocolMismatchError } from '../errors.ts';
 
 /** The base of the cluster's own errors: `error instanceof ClusterError`. */
 export abstract class ClusterError extends Error {
   abstract override readonly name: string;
   /** `false`: the call was not sent to the charge point. `undefined`: unknown. */
   abstract readonly delivered: false | undefined;
-}
-
-/** No node holds a connection of this identity (or the node that held it is gone). Nothing was sent. */
-export class ChargePointNotConnectedError extends ClusterError {
-  override readonly name: string = 'ChargePointNotConnectedError';
-  override readonly delivered = false;
-  /** The failure of the call of `action` to `identity`, connected nowhere. */
-  constructor(
-    /** The charge point called. */
-    readonly identity: string,
-    /** The action of the call. */
-    readonly action: string,
-  ) {
-    super(`${action}: charge point "${identity}" is not connected to any node`);
-  }
 }
 
 /**
@@ -95,25 +81,6 @@ export class ClusterBusyError extends ClusterError {
     super(
       `${action} to "${identity}": ${where === 'caller' ? 'this node' : 'the owning node'} has ${limit} remote calls in flight`,
     );
-  }
-}
-
-/** The call was made through a version-typed view but the charge point speaks another version. Nothing was sent. */
-export class ProtocolMismatchError extends ClusterError {
-  override readonly name: string = 'ProtocolMismatchError';
-  override readonly delivered = false;
-  /** The refusal of the call of `action` to `identity`, typed for `expected` but speaking `actual`. */
-  constructor(
-    /** The charge point called. */
-    readonly identity: string,
-    /** The action of the call. */
-    readonly action: string,
-    /** The version the call was typed for. */
-    readonly expected: Subprotocol,
-    /** The version the charge point speaks. */
-    readonly actual: string,
-  ) {
-    super(`${action} to "${identity}": the call is typed for ${expected} but the charge point speaks ${actual}`);
   }
 }
 

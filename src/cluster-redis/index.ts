@@ -11,6 +11,16 @@
  * const { status } = await cluster.version('ocpp1.6').call('CP-1', 'Reset', { type: 'Soft' });
  * ```
  */
+
+export type {
+  AnyCallMap,
+  CallMapOf,
+  ClusterAction,
+  ProtocolOf,
+  RequestOf,
+  ResponseOf,
+  VersionCaller,
+} from '../call-types.ts';
 export {
   type ClusterEvents,
   type Location,
@@ -27,13 +37,4 @@ export {
   RemoteCallFailedError,
   RemoteNodeLostError,
 } from './errors.ts';
-export type {
-  AnyCallMap,
-  CallMapOf,
-  ClusterAction,
-  ProtocolOf,
-  RequestOf,
-  ResponseOf,
-  VersionCaller,
-} from './types.ts';
 export type { FrameMessage } from './wire.ts';

@@ -69,6 +69,18 @@ describe.skipIf(!enabled)('RedisCluster in one process', () => {
     expect(await a.cluster.locate('ev-1')).toBeUndefined();
   });
 
+  it('server.call() on one node reaches a charge point connected to another, typed per version', async () => {
+    await open(b, 'sc-1', 'ocpp2.0.1');
+    expect(a.server.remote).toBe(a.cluster);
+    await expect(a.server.call('sc-1', 'DataTransfer', dataTransfer('via server'))).resolves.toMatchObject({
+      status: expect.any(String),
+    });
+    await expect(a.server.version('ocpp1.6').call('sc-1', 'Reset', { type: 'Soft' })).rejects.toMatchObject({
+      name: 'ProtocolMismatchError',
+      delivered: false,
+    });
+  });
+
   it('aborts a remote call and cancels it on the owner before it reaches the charge point', async () => {
     const sim = await open(b, 'ab-1');
     const slow = a.cluster.call('ab-1', 'TriggerMessage', { requestedMessage: 'Heartbeat' });
