@@ -407,6 +407,7 @@ export class ChargePointNotConnectedError extends Error {
   override readonly name: string = 'ChargePointNotConnectedError';
   /** Always `false`: the charge point never saw the call. */
   readonly delivered = false;
+  /** The failure of the call of `action` to `identity`, connected nowhere. */
   constructor(
     /** The charge point called. */
     readonly identity: string,
@@ -422,6 +423,7 @@ export class ProtocolMismatchError extends Error {
   override readonly name: string = 'ProtocolMismatchError';
   /** Always `false`: the charge point never saw the call. */
   readonly delivered = false;
+  /** The refusal of the call of `action` to `identity`, typed for `expected` but speaking `actual`. */
   constructor(
     /** The charge point called. */
     readonly identity: string,

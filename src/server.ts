@@ -79,7 +79,9 @@ export type ChargePointClass<CP extends ServedChargePoint = ServedChargePoint> =
  * charge points on any node, this one included.
  */
 export interface RemoteCaller {
+  /** Calls `identity` wherever it is connected (`first`: an action name with the payload next, or a `call.*`). */
   call(identity: string, first: string | Call, second?: unknown, third?: CallOptions): Promise<unknown>;
+  /** The same, for a charge point that must speak `protocol` (else `ProtocolMismatchError`, nothing sent). */
   callAs(
     protocol: Subprotocol,
     identity: string,

@@ -64,6 +64,7 @@ import {
   type WireError,
 } from './wire.ts';
 
+/** Options of `RedisCluster`. */
 export interface RedisClusterOptions {
   /**
    * The Redis server: a URL (`redis://127.0.0.1:6379`), ioredis options, or an ioredis client (the adapter
