@@ -1,7 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
 /** Under CI the results are also written as JSON, for the summary line `.ci/run` prints. */
-const ciReport = process.env.CI ? [['json', { outputFile: '.scratch/vitest-results.json' }] as const] : [];
+const ciReport: [['json', { outputFile: string }]] | [] = process.env.CI
+  ? [['json', { outputFile: '.scratch/vitest-results.json' }]]
+  : [];
 
 export default defineConfig({
   test: {
