@@ -23,27 +23,7 @@ import {
 } from '../routing.ts';
 
 export * from '../../generated/v21/index.ts';
-export type { OcppConnection } from '../connection.ts';
-export { CloseCode } from '../connection.ts';
-export type { CallArgs, CallOptions, EndpointOptions, SendOptions } from '../endpoint.ts';
-export {
-  CallAbortedError,
-  CallError,
-  type CallErrorOrigin,
-  CallTimeoutError,
-  ConnectionClosedError,
-  type ErrorCode,
-  type ErrorDetails,
-  HandlerTimeoutError,
-  OcppError,
-  RequestValidationError,
-  ResponseValidationError,
-  ValidationError,
-} from '../errors.ts';
-export type { EndpointEventMap } from '../events.ts';
-export type { Logger } from '../logger.ts';
-export type { AfterContext, HandlerContext, HandlerResult } from '../messages.ts';
-export type { HandlerOptions } from '../routing.ts';
+export * from '../shared-exports.ts';
 
 /** No SEND messages in this direction. */
 type NoSends = Record<never, never>;
