@@ -33,7 +33,7 @@ export function secretsEqual(presented: Buffer | string, expected: Buffer | stri
 }
 
 /** The header a client sends for `identity` and `password` (bytes or UTF-8 text). */
-export function basicAuthHeader(identity: string, password: Buffer | string): string {
+export function basicAuthHeader(identity: string, password: Uint8Array | string): string {
   const secret = typeof password === 'string' ? Buffer.from(password, 'utf8') : password;
   return `Basic ${Buffer.concat([Buffer.from(`${identity}:`, 'utf8'), secret]).toString('base64')}`;
 }

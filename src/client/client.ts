@@ -9,6 +9,7 @@
  */
 import type { SecureContextOptions } from 'node:tls';
 import { WebSocket, type ClientOptions as WsClientOptions } from 'ws';
+import { basicAuthHeader } from '../auth.ts';
 import type { OcppConnection } from '../connection.ts';
 import {
   type CallArgs,
@@ -190,12 +191,6 @@ export function connectionUrl(endpoint: string, identity: string): string {
   return `${endpoint.replace(/\/+$/, '')}/${encodeURIComponent(identity)}`;
 }
 
-/** The `Authorization` header of security profiles 1 and 2: `Basic base64(identity:password)`, password as bytes. */
-export function basicAuthorization(identity: string, password: string | Uint8Array): string {
-  const secret = typeof password === 'string' ? Buffer.from(password, 'utf8') : password;
-  return `Basic ${Buffer.concat([Buffer.from(`${identity}:`, 'utf8'), secret]).toString('base64')}`;
-}
-
 /**
  * The generic charge-point-side client. Version bindings subclass it with their maps; applications subclass
  * those and add handlers (`@on(Action.Reset)` or the methods of the version's `…ChargePointHandlers`).
@@ -312,7 +307,7 @@ export abstract class ChargePointClient<
     this.#endpointOptions = endpointOptions;
 
     const headers: Record<string, string> = { ...options.headers };
-    if (options.password !== undefined) headers.Authorization = basicAuthorization(this.identity, options.password);
+    if (options.password !== undefined) headers.Authorization = basicAuthHeader(this.identity, options.password);
     const tls = options.tls ?? {};
     this.#wsOptions = {
       headers,

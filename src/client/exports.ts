@@ -1,7 +1,7 @@
 /** What every version binding exports of the client besides its `Client` class. */
+export { basicAuthHeader } from '../auth.ts';
 export { type BackOffOptions, DEFAULT_BACK_OFF, type Timers } from './backoff.ts';
 export {
-  basicAuthorization,
   ChargePointClient,
   type ClientOptions,
   type ClientState,

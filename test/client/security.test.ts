@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { basicAuthorization } from '../../src/client/client.ts';
+import { basicAuthHeader } from '../../src/auth.ts';
 import { type HandshakeInfo, OcppServer } from '../../src/server.ts';
 import * as v16 from '../../src/v16/index.ts';
 import * as v201 from '../../src/v201/index.ts';
@@ -56,8 +56,8 @@ describe('Basic auth (security profile 1)', () => {
   });
 
   test('the header is Basic base64(identity:password); a wrong password gets HTTP 401', async () => {
-    expect(basicAuthorization('CP1', 'a:b')).toBe(`Basic ${Buffer.from('CP1:a:b').toString('base64')}`);
-    expect(basicAuthorization('CP1', new Uint8Array([0, 255]))).toBe(
+    expect(basicAuthHeader('CP1', 'a:b')).toBe(`Basic ${Buffer.from('CP1:a:b').toString('base64')}`);
+    expect(basicAuthHeader('CP1', new Uint8Array([0, 255]))).toBe(
       `Basic ${Buffer.concat([Buffer.from('CP1:'), Buffer.from([0, 255])]).toString('base64')}`,
     );
     const { server, url } = await startServer(
