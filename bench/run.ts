@@ -7,10 +7,11 @@
  * load-generator process. Prints medians, min/max and the ratio to raw `ws`, and writes the same as JSON to
  * bench/results/.
  *
- * Options: --quick, --rounds N, --only synthetic,ocpp,idle,startup,storm, --profile (CPU profiles of ocppkit instead
- * of the comparison), --no-build (reuse the last build).
+ * Options: --quick, --rounds N, --only synthetic,ocpp,idle,startup,storm, --cells ocppkit,ocppkit-server (throughput
+ * rows by id; raw ws always runs), --profile (CPU profiles of ocppkit instead of the comparison), --no-build (reuse
+ * the last build).
  */
-import { type ChildProcess, fork, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, fork, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -56,6 +57,8 @@ interface Config {
   idleConcurrency: number;
   storm: { count: number; concurrency: number };
   scenarios: Set<string>;
+  /** Throughput rows to run (ids); raw ws always runs, as the base of the ratios. Default: all. */
+  cells: Set<string> | undefined;
   profile: boolean;
   build: boolean;
   /** How long to wait for other programs to quieten down before a measurement, and how often to retry a noisy one. */
@@ -79,13 +82,14 @@ function parseArgs(argv: string[]): Config {
   return {
     mode: quick ? 'quick' : 'full',
     rounds: rounds !== undefined ? Number(rounds) : quick ? 1 : 3,
-    startupRounds: rounds !== undefined ? Number(rounds) : quick ? 2 : 5,
-    synthetic: { connections: 50, inflight: 8, warmupMs: quick ? 500 : 2000, durationMs: quick ? 2000 : 10_000 },
-    ocpp: { connections: 500, inflight: 1, warmupMs: quick ? 500 : 2000, durationMs: quick ? 2000 : 10_000 },
+    startupRounds: rounds !== undefined ? Number(rounds) : quick ? 1 : 5,
+    synthetic: { connections: 50, inflight: 8, warmupMs: quick ? 400 : 2000, durationMs: quick ? 1000 : 10_000 },
+    ocpp: { connections: 500, inflight: 1, warmupMs: quick ? 400 : 2000, durationMs: quick ? 1000 : 10_000 },
     idleSteps: quick ? [500, 2000] : [2000, 10_000],
     idleConcurrency: 200,
     storm: { count: quick ? 1000 : 5000, concurrency: 500 },
     scenarios: new Set(only ? only.split(',') : SCENARIOS),
+    cells: value('--cells') === undefined ? undefined : new Set(['raw-ws', ...(value('--cells') as string).split(',')]),
     profile: argv.includes('--profile'),
     build: !argv.includes('--no-build'),
     quietWaitMs: quick ? 2000 : 30_000,
@@ -278,8 +282,12 @@ const THROUGHPUT_CELLS: ThroughputCell[] = [
   },
 ];
 
+let selectedCells: Set<string> | undefined;
+
 function cellsOf(scenario: string): ThroughputCell[] {
-  return THROUGHPUT_CELLS.filter((c) => scenario === 'synthetic' || !c.syntheticOnly);
+  return THROUGHPUT_CELLS.filter(
+    (c) => (scenario === 'synthetic' || !c.syntheticOnly) && (selectedCells === undefined || selectedCells.has(c.id)),
+  );
 }
 
 async function throughputCell(
@@ -960,23 +968,16 @@ function fdLimit(): { soft: number; hard: number } {
   return { soft: read('-n'), hard: read('-Hn') };
 }
 
-/** Each child holds up to the largest connection count in descriptors. Raise the soft limit (re-exec) if needed. */
-async function ensureFdLimit(config: Config): Promise<void> {
+/**
+ * Each child holds up to the largest connection count in descriptors. Node raises its own soft open-file limit to
+ * the hard one when it starts (so do its children): the hard limit is what counts.
+ */
+function ensureFdLimit(config: Config): void {
   const needed = Math.max(...config.idleSteps, config.storm.count) + 1024;
   const { soft, hard } = fdLimit();
-  if (soft >= needed) return;
-  if (hard >= needed && process.env.OCPPKIT_BENCH_REEXEC === undefined) {
-    log(`raising the open-file limit from ${soft} to ${needed} for this run`);
-    const child = spawn(
-      'sh',
-      ['-c', `ulimit -n ${needed} && exec "$@"`, 'sh', process.execPath, ...process.execArgv, ...process.argv.slice(1)],
-      { stdio: 'inherit', env: { ...process.env, OCPPKIT_BENCH_REEXEC: '1' } },
-    );
-    const code = await new Promise<number>((resolve) => child.on('exit', (c) => resolve(c ?? 1)));
-    process.exit(code);
-  }
+  if (Math.max(soft, hard) >= needed) return;
   throw new Error(
-    `The open-file limit is ${soft} (hard ${hard}); this run needs ${needed}. Raise it (ulimit -n ${needed}) or use --quick.`,
+    `The open-file limit is ${soft} (hard ${hard}); this run needs ${needed}. Raise the hard limit (ulimit -Hn ${needed}, as root) or use --quick.`,
   );
 }
 
@@ -1065,7 +1066,8 @@ async function main(): Promise<void> {
   const config = parseArgs(process.argv.slice(2));
   quietWaitMs = config.quietWaitMs;
   quietBudgetMs = config.quietBudgetMs;
-  await ensureFdLimit(config);
+  selectedCells = config.cells;
+  ensureFdLimit(config);
   mkdirSync(RESULTS, { recursive: true });
   const started = performance.now();
   if (config.build || !existsSync(join(BUILT_BENCH, 'server.js'))) build();
