@@ -16,6 +16,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type ClusterBenchResult, runClusterRedisBench } from './cluster-redis.ts';
 import type {
   ClientKind,
   ImportProbeResult,
@@ -68,7 +69,8 @@ interface Config {
   retries: number;
 }
 
-const SCENARIOS = ['synthetic', 'ocpp', 'idle', 'startup', 'storm'];
+/** `cluster` runs only when Redis is available (redis-server installed, or OCPPKIT_REDIS_URL answering). */
+const SCENARIOS = ['synthetic', 'ocpp', 'idle', 'startup', 'storm', 'cluster'];
 
 function parseArgs(argv: string[]): Config {
   const quick = argv.includes('--quick');
@@ -709,7 +711,28 @@ interface Report {
   idle?: { steps: number[]; systems: IdleResult[] };
   startup?: { systems: StartupResult[]; imports: ImportResult[] };
   storm?: { count: number; concurrency: number; systems: StormSystemResult[] };
+  cluster?: ClusterBenchResult;
   targets: Target[];
+}
+
+/** Section 6: calls node to node through Redis against local calls (ocppkit/cluster-redis). */
+function clusterSection(result: ClusterBenchResult | undefined): string {
+  if (result === undefined) return '';
+  if ('skipped' in result) return `\n## 6. Cluster calls through Redis\n\nNot measured: ${result.skipped}.\n`;
+  const row = (name: string, side: { median: number; p50Ms: number; p99Ms: number; rates: number[] }) =>
+    `| ${name} | ${Math.round(side.median).toLocaleString('en')} | ${Math.round(Math.min(...side.rates)).toLocaleString('en')} – ${Math.round(Math.max(...side.rates)).toLocaleString('en')} | ${side.p50Ms.toFixed(2)} | ${side.p99Ms.toFixed(2)} |`;
+  return [
+    '',
+    `## 6. Cluster calls through Redis: ${result.connections} charge points, one call in flight each, ${result.durationMs / 1000} s per round, ${result.rounds} rounds`,
+    '',
+    '| calls | calls/s (median) | min – max | p50 ms | p99 ms |',
+    '| --- | ---: | ---: | ---: | ---: |',
+    row('local (the node holds the charge point)', result.local),
+    row('remote (another node, through Redis)', result.remote),
+    '',
+    `Remote / local: ${result.ratio.toFixed(2)}×.`,
+    '',
+  ].join('\n');
 }
 
 function throughputTable(cells: ThroughputCellResult[]): string {
@@ -1097,9 +1120,16 @@ async function main(): Promise<void> {
     };
   }
   if (has('storm')) report.storm = { ...config.storm, systems: await stormScenario(config) };
+  if (has('cluster')) {
+    report.cluster = await runClusterRedisBench({
+      rounds: config.rounds,
+      durationMs: config.mode === 'quick' ? 2000 : 10_000,
+      log,
+    });
+  }
   report.targets = targets(report);
   report.meta.durationSeconds = Math.round((performance.now() - started) / 1000);
-  const text = render(report, config);
+  const text = render(report, config) + clusterSection(report.cluster);
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const json = JSON.stringify(report, null, 2);
   writeFileSync(join(RESULTS, `bench-${config.mode}-${stamp}.json`), json);
