@@ -573,9 +573,7 @@ export class OcppServer<P extends ProtocolClasses = ProtocolClasses> extends Eve
       return;
     }
     this.#socketOf.set(chargePoint, ws);
-    // After the ChargePoint's own listener: the answers it wrote for this message are counted.
-    ws.on('message', () => this.#overBuffered(ws));
-    // And after each send: answers written later (async handlers, a burst of CALLs read at once) are counted too.
+    // The unsent data is checked after each send (sync and async answers, calls): a peer that stops reading is dropped.
     const send = ws.send.bind(ws) as (...args: unknown[]) => void;
     ws.send = ((...args: unknown[]) => {
       send(...args);
