@@ -84,6 +84,11 @@ export interface EndpointOptions {
   messageIds?: MessageIdFactory;
   /** Anything the application attaches to this connection (e.g. what the server's authentication hook returned). */
   session?: unknown;
+  /**
+   * Most outgoing CALLs on the wire at once; the others wait in order. OCPP-J allows one (the default): raise it
+   * only for load tools and peers known to accept more.
+   */
+  maxCallsInFlight?: number;
 }
 
 /** Options of one outgoing CALL. */
@@ -251,21 +256,25 @@ export abstract class OcppEndpoint<
   readonly #lenient: boolean;
   readonly #maxBadFrames: number;
   readonly #maxFrameSize: number;
-  readonly #nextId: MessageIdFactory;
+  readonly #maxCallsInFlight: number;
+  /** The `ws` socket underneath, when there is one: corked while a read's frames are handled. */
+  readonly #socket: CorkableSocket | undefined;
+  // Created on first use (most connections never make a call, and idle ones should cost little memory).
+  #nextId: MessageIdFactory | undefined;
 
   #events: Emitter<EndpointEventMap> | undefined = undefined;
   #closed = false;
-  readonly #closedPromise: Promise<void>;
-  #resolveClosed!: () => void;
+  #closedPromise: Promise<void> | undefined = undefined;
+  #resolveClosed: (() => void) | undefined = undefined;
   #badFrames = 0;
 
-  // outgoing CALLs: the one in flight, then a FIFO list
-  #active: PendingCall | undefined = undefined;
+  // outgoing CALLs: those on the wire by id, then a FIFO list
+  #onWire: Map<string, PendingCall> | undefined = undefined;
   #head: PendingCall | undefined = undefined;
   #tail: PendingCall | undefined = undefined;
 
   // incoming CALLs whose (async) handler has not answered yet, by id
-  readonly #handling = new Map<string, IncomingCall>();
+  #handling: Map<string, IncomingCall> | undefined = undefined;
   // contexts whose signal was created and whose handling (after-handlers included) is not over
   #signals: Set<IncomingCall> | undefined = undefined;
 
@@ -318,10 +327,13 @@ export abstract class OcppEndpoint<
     this.#lenient = options.lenientDateTime ?? false;
     this.#maxBadFrames = options.maxBadFrames ?? DEFAULT_MAX_BAD_FRAMES;
     this.#maxFrameSize = options.maxFrameSize ?? 0;
-    this.#nextId = options.messageIds ?? createMessageIdFactory();
-    this.#closedPromise = new Promise<void>((resolve) => {
-      this.#resolveClosed = resolve;
-    });
+    const maxCallsInFlight = options.maxCallsInFlight ?? 1;
+    if (!Number.isInteger(maxCallsInFlight) || maxCallsInFlight < 1) {
+      throw new RangeError(`maxCallsInFlight must be a positive integer, got ${maxCallsInFlight}`);
+    }
+    this.#maxCallsInFlight = maxCallsInFlight;
+    this.#socket = corkableSocketOf(connection);
+    this.#nextId = options.messageIds;
     connection.on('message', this.#onMessage);
     connection.on('close', this.#onClose);
     connection.on('error', this.#onError);
@@ -343,9 +355,9 @@ export abstract class OcppEndpoint<
     return this.#closed;
   }
 
-  /** Outgoing CALLs not yet answered (the one in flight and the queued ones). */
+  /** Outgoing CALLs not yet answered (those on the wire and the queued ones). */
   get pendingCalls(): number {
-    let n = this.#active === undefined ? 0 : 1;
+    let n = this.#onWire?.size ?? 0;
     for (let c = this.#head; c !== undefined; c = c.next) if (!c.settled) n++;
     return n;
   }
@@ -355,7 +367,7 @@ export abstract class OcppEndpoint<
    * Frames are handled from construction on; `start()` only waits.
    */
   start(): Promise<void> {
-    return this.#closedPromise;
+    return this.#whenClosed();
   }
 
   /** Close the connection (default 1000). `start()` resolves once it has closed. */
@@ -368,12 +380,28 @@ export abstract class OcppEndpoint<
         this.#finish(code, reason);
       }
     }
+    return this.#whenClosed();
+  }
+
+  #whenClosed(): Promise<void> {
+    if (this.#closedPromise === undefined) {
+      this.#closedPromise = this.#closed
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => {
+            this.#resolveClosed = resolve;
+          });
+    }
     return this.#closedPromise;
+  }
+
+  #messageId(): string {
+    if (this.#nextId === undefined) this.#nextId = createMessageIdFactory();
+    return this.#nextId();
   }
 
   /**
    * Send a CALL and wait for its answer: `call(new call.Reset({ type: 'Soft' }))` or `call('Reset', { type: 'Soft' })`.
-   * One CALL is in flight at a time; others wait in order. Rejects with `CallError`, `CallTimeoutError`,
+   * One CALL is in flight at a time (`maxCallsInFlight`); others wait in order. Rejects with `CallError`, `CallTimeoutError`,
    * `CallAbortedError`, `ConnectionClosedError` or `RequestValidationError`.
    */
   call<A extends keyof Out & string>(
@@ -408,7 +436,7 @@ export abstract class OcppEndpoint<
     if (!this.#binding.outgoingSends.has(action)) {
       throw new TypeError(`"${action}" is not a SEND message this side sends (${this.protocol})`);
     }
-    const messageId = this.#nextId();
+    const messageId = this.#messageId();
     if (this.#closed) throw new ConnectionClosedError(action, messageId);
     if (this.#validate && options?.skipValidation !== true) {
       const issue = validate(this.#binding.requestValidators.get(action), payload, this.#lenient);
@@ -426,7 +454,7 @@ export abstract class OcppEndpoint<
     if (!this.#binding.outgoingCalls.has(action)) {
       return Promise.reject(new TypeError(`"${action}" is not a CALL this side makes (${this.protocol})`));
     }
-    const messageId = this.#nextId();
+    const messageId = this.#messageId();
     if (this.#closed) return Promise.reject(new ConnectionClosedError(action, messageId));
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(new CallAbortedError(action, messageId, signal.reason));
@@ -462,21 +490,29 @@ export abstract class OcppEndpoint<
       if (this.#tail === undefined) this.#head = call;
       else this.#tail.next = call;
       this.#tail = call;
-      if (this.#active === undefined) this.#pump();
+      this.#pump();
     });
   }
 
+  /** Puts queued calls on the wire while fewer than `maxCallsInFlight` are there. */
   #pump(): void {
-    while (this.#active === undefined && !this.#closed) {
+    if (this.#onWire === undefined) this.#onWire = new Map();
+    const onWire = this.#onWire;
+    while (onWire.size < this.#maxCallsInFlight && !this.#closed) {
       const call = this.#head;
       if (call === undefined) return;
       this.#head = call.next;
       if (this.#head === undefined) this.#tail = undefined;
       call.next = undefined;
       if (call.settled) continue;
-      this.#active = call;
+      onWire.set(call.messageId, call);
       this.#write(call.text, 2, call.messageId);
     }
+  }
+
+  /** The call on the wire with this id, if any. */
+  #sentCall(messageId: string): PendingCall | undefined {
+    return this.#onWire?.get(messageId);
   }
 
   /** Mark `call` settled and release its timer and abort listener; the next queued call goes out. */
@@ -484,8 +520,9 @@ export abstract class OcppEndpoint<
     call.settled = true;
     if (call.timer !== undefined) clearTimeout(call.timer);
     call.signal?.removeEventListener('abort', call);
-    if (this.#active === call) {
-      this.#active = undefined;
+    const onWire = this.#onWire;
+    if (onWire !== undefined && onWire.get(call.messageId) === call) {
+      onWire.delete(call.messageId);
       this.#pump();
     }
   }
@@ -512,8 +549,8 @@ export abstract class OcppEndpoint<
   }
 
   #onResult(messageId: string, payload: JsonObject): void {
-    const call = this.#active;
-    if (call === undefined || call.messageId !== messageId) {
+    const call = this.#sentCall(messageId);
+    if (call === undefined) {
       this.#unknownId(3, messageId);
       return;
     }
@@ -542,8 +579,8 @@ export abstract class OcppEndpoint<
   }
 
   #onCallError(type: 4 | 5, messageId: string, code: string, description: string, details: JsonObject): void {
-    const call = this.#active;
-    if (call !== undefined && call.messageId === messageId) {
+    const call = this.#sentCall(messageId);
+    if (call !== undefined) {
       const origin: CallErrorOrigin = type === 4 ? 'callerror' : 'callresulterror';
       this.#fail(call, new CallError(call.action, messageId, code, description, details, origin));
       return;
@@ -578,6 +615,12 @@ export abstract class OcppEndpoint<
 
   #receive(data: unknown, isBinary: boolean): void {
     if (this.#closed) return;
+    const socket = this.#socket;
+    if (socket !== undefined && socket.writableCorked === 0) {
+      // The answers written while this read's frames are handled leave in one write when the tick ends.
+      socket.cork();
+      process.nextTick(uncork, socket);
+    }
     if (isBinary) {
       this.#badFrameEvent('binary', undefined, 'Binary frame', undefined);
       this.#log.warn({}, 'binary frame; closing with 1003');
@@ -658,10 +701,12 @@ export abstract class OcppEndpoint<
       if (type === undefined || type === 2) {
         // a CALL (or what may have been one): answer with the framing error
         this.#replyError(fault.messageId, errorCodeFor(this.protocol, fault.kind), fault.reason, EMPTY);
-      } else if ((type === 3 || type === 4) && this.#active?.messageId === fault.messageId) {
+      } else if ((type === 3 || type === 4) && fault.messageId !== undefined) {
         // a malformed answer to our call: never answered with a CALLERROR, but the call fails now
-        const call = this.#active;
-        if (type === 3) this.#rejectResult(call, fault.kind, fault.reason, {});
+        const call = this.#sentCall(fault.messageId);
+        if (call === undefined) {
+          // an answer to nothing we sent: only counted below
+        } else if (type === 3) this.#rejectResult(call, fault.kind, fault.reason, {});
         else {
           const code = errorCodeFor(this.protocol, fault.kind);
           this.#fail(call, new CallError(call.action, call.messageId, code, fault.reason, {}, 'callerror'));
@@ -678,7 +723,7 @@ export abstract class OcppEndpoint<
   // ---------------------------------------------------------------- incoming CALLs
 
   #onCall(messageId: string, action: string, payload: JsonObject): void {
-    if (this.#handling.has(messageId)) {
+    if (this.#handling?.has(messageId)) {
       this.#log.warn({ messageId, action }, 'CALL id already being handled');
       this.#replyFault(messageId, 'duplicate-id', 'Message id is already in use by a CALL being handled');
       return;
@@ -719,6 +764,7 @@ export abstract class OcppEndpoint<
     }
     if (isThenable(result)) {
       context.inFlight = true;
+      if (this.#handling === undefined) this.#handling = new Map();
       this.#handling.set(messageId, context);
       if (this.#handlerTimeout > 0 && this.#handlerTimeout <= MAX_DELAY) {
         context.timer = setTimeout(handlerExpired, this.#handlerTimeout, context);
@@ -748,7 +794,7 @@ export abstract class OcppEndpoint<
     }
     context.state = ANSWERED;
     if (context.inFlight) {
-      this.#handling.delete(context.messageId);
+      this.#handling?.delete(context.messageId);
       if (context.timer !== undefined) clearTimeout(context.timer);
     }
     return true;
@@ -977,19 +1023,20 @@ export abstract class OcppEndpoint<
       connection.removeListener('message', this.#onMessage);
       connection.removeListener('close', this.#onClose);
     }
-    const pending: PendingCall[] = [];
-    if (this.#active !== undefined) pending.push(this.#active);
+    const pending: PendingCall[] = this.#onWire === undefined ? [] : [...this.#onWire.values()];
     for (let c = this.#head; c !== undefined; c = c.next) if (!c.settled) pending.push(c);
-    this.#active = undefined;
+    this.#onWire?.clear();
     this.#head = undefined;
     this.#tail = undefined;
     for (const call of pending) this.#fail(call, new ConnectionClosedError(call.action, call.messageId, code, reason));
     const closedError = new Error(`Connection closed (${code})`);
-    for (const context of this.#handling.values()) {
-      context.state = ENDED;
-      if (context.timer !== undefined) clearTimeout(context.timer);
+    if (this.#handling !== undefined) {
+      for (const context of this.#handling.values()) {
+        context.state = ENDED;
+        if (context.timer !== undefined) clearTimeout(context.timer);
+      }
+      this.#handling.clear();
     }
-    this.#handling.clear();
     if (this.#signals !== undefined) {
       for (const context of this.#signals) context.controller?.abort(closedError);
       this.#signals.clear();
@@ -997,8 +1044,26 @@ export abstract class OcppEndpoint<
     this.#log.info({ code, reason }, 'connection closed');
     const events = this.#events;
     if (events?.has('close')) events.emit('close', { identity: this.identity, code, reason });
-    this.#resolveClosed();
+    this.#resolveClosed?.();
   }
+}
+
+/** A `ws` WebSocket's TCP or TLS socket, which it corks only around each frame it writes. */
+interface CorkableSocket {
+  readonly writableCorked: number;
+  cork(): void;
+  uncork(): void;
+}
+
+function corkableSocketOf(connection: OcppConnection): CorkableSocket | undefined {
+  const socket = (connection as { _socket?: Partial<CorkableSocket> | null })._socket;
+  return socket != null && typeof socket.cork === 'function' && typeof socket.writableCorked === 'number'
+    ? (socket as CorkableSocket)
+    : undefined;
+}
+
+function uncork(socket: CorkableSocket): void {
+  socket.uncork();
 }
 
 /** `ws` delivers text as a Buffer, an ArrayBuffer or Buffer fragments, depending on `binaryType`. */

@@ -7,25 +7,55 @@
  */
 export const formatOptions = { lenientDateTime: false };
 
-const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?([Zz]|[+-](\d{2}):(\d{2}))?$/;
 const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 function isLeapYear(year: number): boolean {
   return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
 }
 
+/** The value of the `count` decimal digits at `at`, or -1 when one of them is not a digit. */
+function digits(value: string, at: number, count: number): number {
+  let n = 0;
+  for (let i = at; i < at + count; i++) {
+    const digit = value.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return -1;
+    n = n * 10 + digit;
+  }
+  return n;
+}
+
+/**
+ * `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`, read character by character (every timestamp of every message passes
+ * here). `T` and `Z` may be lower case; seconds may be 60 (a leap second).
+ */
 export function isDateTime(value: string, lenient = formatOptions.lenientDateTime): boolean {
-  const m = DATE_TIME.exec(value);
-  if (!m) return false;
-  const [, y, mo, d, h, mi, s, offset, oh, om] = m;
-  const year = Number(y);
-  const month = Number(mo);
-  const day = Number(d);
-  if (month < 1 || month > 12 || day < 1) return false;
+  const length = value.length;
+  if (length < 19 || value.charCodeAt(4) !== 45 || value.charCodeAt(7) !== 45) return false; // -
+  const separator = value.charCodeAt(10) | 0x20; // T or t
+  if (separator !== 116 || value.charCodeAt(13) !== 58 || value.charCodeAt(16) !== 58) return false; // :
+  const year = digits(value, 0, 4);
+  const month = digits(value, 5, 2);
+  const day = digits(value, 8, 2);
+  const hour = digits(value, 11, 2);
+  const minute = digits(value, 14, 2);
+  const second = digits(value, 17, 2);
+  if (year < 0 || month < 1 || month > 12 || day < 1) return false;
   if (day > (month === 2 && !isLeapYear(year) ? 28 : (DAYS_IN_MONTH[month - 1] as number))) return false;
-  if (Number(h) > 23 || Number(mi) > 59 || Number(s) > 60) return false;
-  if (offset === undefined) return lenient;
-  return oh === undefined || (Number(oh) <= 23 && Number(om) <= 59);
+  if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 60) return false;
+  let i = 19;
+  if (i < length && value.charCodeAt(i) === 46) {
+    // a fraction: at least one digit
+    const start = ++i;
+    while (i < length && digits(value, i, 1) >= 0) i++;
+    if (i === start) return false;
+  }
+  if (i === length) return lenient;
+  const zone = value.charCodeAt(i);
+  if ((zone | 0x20) === 122) return i + 1 === length; // Z or z
+  if ((zone !== 43 && zone !== 45) || i + 6 !== length || value.charCodeAt(i + 3) !== 58) return false; // + - :
+  const offsetHour = digits(value, i + 1, 2);
+  const offsetMinute = digits(value, i + 4, 2);
+  return offsetHour >= 0 && offsetHour <= 23 && offsetMinute >= 0 && offsetMinute <= 59;
 }
 
 /** RFC 3986 URI, as far as a schema check needs: a scheme, then no spaces or control characters. */

@@ -20,7 +20,7 @@ import {
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { DEFAULT_CIPHERS, type PeerCertificate, type SecureContextOptions, TLSSocket } from 'node:tls';
-import { type PerMessageDeflateOptions, type WebSocket, WebSocketServer } from 'ws';
+import { type PerMessageDeflateOptions, WebSocket, WebSocketServer } from 'ws';
 import { basicAuthPassword, secretsEqual } from './auth.ts';
 import type {
   AnyCallMap,
@@ -43,12 +43,13 @@ export { createConsoleLogger, type LogLevel } from './console-logger.ts';
 export type { Logger } from './logger.ts';
 export type { Subprotocol } from './protocol.ts';
 
-/** What the server needs of a connected ChargePoint: every version's class fits. */
+/**
+ * What the server needs of a connected ChargePoint: every version's class fits. It handles frames from its
+ * construction on; the server learns of the close from the socket.
+ */
 export interface ServedChargePoint {
   /** The charge point's identity, decoded from the connection URL. */
   readonly identity: string;
-  /** Runs the connection; resolves when it closes. */
-  start(): Promise<void>;
   /** Closes the connection with a WebSocket close code and reason. */
   close(code?: number, reason?: string): unknown;
 }
@@ -278,6 +279,42 @@ export function isAcceptableIdentity(identity: string, protocol: Subprotocol, ma
   return !(protocol === 'ocpp2.1' && identity.includes(':'));
 }
 
+/** What a server's socket reports to the server that accepted it. */
+interface SocketOwner {
+  /** After each send: drops the connection when its peer stopped reading. */
+  sent(ws: ServedSocket): void;
+  pong(ws: ServedSocket): void;
+  closed(ws: ServedSocket): void;
+}
+
+/**
+ * The server's WebSockets: the `ws` class with a reference to the server, so that the listeners and the check after
+ * each send are shared functions rather than closures made per connection.
+ */
+class ServedSocket extends WebSocket {
+  owner: SocketOwner | undefined = undefined;
+}
+
+const sendFrame = WebSocket.prototype.send as (this: WebSocket, data: unknown, options?: unknown, cb?: unknown) => void;
+// ws's `send` is overloaded (options and callback optional): its arguments are passed on as they are.
+ServedSocket.prototype.send = function send(this: ServedSocket, data: unknown, options?: unknown, cb?: unknown) {
+  sendFrame.call(this, data, options, cb);
+  this.owner?.sent(this);
+} as WebSocket['send'];
+
+function onPong(this: WebSocket): void {
+  const ws = this as ServedSocket;
+  ws.owner?.pong(ws);
+}
+
+function onClose(this: WebSocket): void {
+  const ws = this as ServedSocket;
+  ws.owner?.closed(ws);
+}
+
+/** A socket that never gets a ChargePoint still needs an error listener: ws emits protocol violations there. */
+function ignoreError(): void {}
+
 /**
  * The CSMS's WebSocket server: `new OcppServer({ port: 9000, protocols: { 'ocpp1.6': MyChargePoint } })`, then
  * `await server.listen()`. Each accepted connection gets an instance of the ChargePoint class of its subprotocol.
@@ -296,9 +333,21 @@ export class OcppServer<P extends ProtocolClasses = ProtocolClasses> extends Eve
   readonly #offered: readonly Subprotocol[];
   readonly #logger: Logger;
   readonly #sockets = new Set<WebSocket>();
-  readonly #running = new Set<Promise<void>>();
   readonly #unanswered = new WeakSet<WebSocket>();
   readonly #socketOf = new WeakMap<ServedChargePoint, WebSocket>();
+  readonly #chargePointOf = new WeakMap<WebSocket, ServedBy<P>>();
+  /** ChargePoints whose connection has not closed yet; `close()` waits for none to be left. */
+  #live = 0;
+  #allEnded: (() => void) | undefined = undefined;
+  readonly #socketOwner: SocketOwner = {
+    sent: (ws) => {
+      if (ws.readyState === WebSocket.OPEN) this.#overBuffered(ws);
+    },
+    pong: (ws) => this.#unanswered.delete(ws),
+    closed: (ws) => this.#closed(ws),
+  };
+  readonly #onHandshakeError = (error: Error): void =>
+    this.#logger.debug({ err: error.message }, 'socket error during handshake');
   #pingTimer: NodeJS.Timeout | undefined;
   /** The TLS context options in use (`tls` with the defaults), merged into by `setSecureContext()`. */
   #secureContext: SecureContextOptions;
@@ -316,6 +365,7 @@ export class OcppServer<P extends ProtocolClasses = ProtocolClasses> extends Eve
     this.registry = options.registry ?? new MemoryRegistry<ServedBy<P>>();
     const serverOptions = {
       noServer: true,
+      WebSocket: ServedSocket,
       maxPayload: options.maxPayload ?? 1024 * 1024,
       // The protocol was chosen before the upgrade; ws only writes it into the response.
       handleProtocols: (protocols: Set<string>) => chooseSubprotocol([...protocols].join(','), this.#offered) ?? false,
@@ -463,7 +513,11 @@ export class OcppServer<P extends ProtocolClasses = ProtocolClasses> extends Eve
       ? new Promise<void>((resolve) => this.#http.close(() => resolve()))
       : Promise.resolve();
     for (const ws of this.#sockets) this.#closeOrTerminate(ws, 1001, 'Server shutting down');
-    await Promise.allSettled([...this.#running]);
+    if (this.#live > 0) {
+      await new Promise<void>((resolve) => {
+        this.#allEnded = resolve;
+      });
+    }
     this.#wss.close();
     this.#wssDeflate?.close();
     await ownHttpClosed;
@@ -505,7 +559,7 @@ export class OcppServer<P extends ProtocolClasses = ProtocolClasses> extends Eve
   }
 
   readonly #onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    socket.on('error', (error) => this.#logger.debug({ err: error.message }, 'socket error during handshake'));
+    socket.on('error', this.#onHandshakeError);
     this.#handshakes++;
     this.#handshake(request, socket, head)
       .catch((error: unknown) => {
@@ -548,37 +602,25 @@ export class OcppServer<P extends ProtocolClasses = ProtocolClasses> extends Eve
     // close() may have started while the hook ran
     if (this.#closing) return this.#refuse(socket, request, 503, 'server closing');
     const wss = protocol === 'ocpp2.1' ? (this.#wssDeflate ?? this.#wss) : this.#wss;
-    wss.handleUpgrade(request, socket, head, (ws) => this.#onConnection(ws, identity, protocol, session));
+    wss.handleUpgrade(request, socket, head, (ws) =>
+      this.#onConnection(ws as ServedSocket, identity, protocol, session),
+    );
   }
 
-  #onConnection(ws: WebSocket, identity: string, protocol: Subprotocol | undefined, session: unknown): void {
+  #onConnection(ws: ServedSocket, identity: string, protocol: Subprotocol | undefined, session: unknown): void {
+    ws.owner = this.#socketOwner;
     this.#sockets.add(ws);
-    ws.on('pong', () => this.#unanswered.delete(ws));
-    ws.once('close', () => this.#sockets.delete(ws));
-    // No common subprotocol: the handshake completed without one; OCPP never runs on such a connection.
-    if (!protocol || ws.protocol !== protocol) {
-      this.#logger.warn({ identity, offered: ws.protocol }, 'no common OCPP subprotocol: closing');
-      ws.close(1002, 'No supported OCPP subprotocol');
-      return;
-    }
-    const ChargePointClass = this.#options.protocols[protocol] as ChargePointClass<ServedBy<P>>;
-    const logger = this.#logger.child?.({ identity }) ?? this.#logger;
-    let chargePoint: ServedBy<P>;
-    try {
-      chargePoint = new ChargePointClass(identity, ws, session === undefined ? { logger } : { logger, session });
-    } catch (error) {
-      // An application fault: this connection ends, the server keeps serving.
-      this.#logger.error({ identity, err: errorMessage(error) }, 'ChargePoint constructor threw: closing');
-      ws.close(1011, 'Internal error');
+    ws.on('pong', onPong);
+    const chargePoint = this.#createChargePoint(ws, identity, protocol, session);
+    // After the ChargePoint's own close listener: the server learns of the close once the ChargePoint has finished.
+    ws.on('close', onClose);
+    if (chargePoint === undefined || protocol === undefined) {
+      ws.on('error', ignoreError);
       return;
     }
     this.#socketOf.set(chargePoint, ws);
-    // The unsent data is checked after each send (sync and async answers, calls): a peer that stops reading is dropped.
-    const send = ws.send.bind(ws) as (...args: unknown[]) => void;
-    ws.send = ((...args: unknown[]) => {
-      send(...args);
-      if (ws.readyState === ws.OPEN) this.#overBuffered(ws);
-    }) as WebSocket['send'];
+    this.#chargePointOf.set(ws, chargePoint);
+    this.#live++;
     const replaced = this.registry.set(chargePoint);
     const replacedSocket = replaced && this.#socketOf.get(replaced);
     if (replacedSocket) {
@@ -586,18 +628,42 @@ export class OcppServer<P extends ProtocolClasses = ProtocolClasses> extends Eve
       this.#logger.info({ identity }, 'a new connection replaces the previous one');
       this.#closeOrTerminate(replacedSocket, 1000, 'Replaced by a new connection');
     }
-    const run = chargePoint
-      .start()
-      .catch((error: unknown) => {
-        this.#logger.error({ identity, err: errorMessage(error) }, 'connection failed');
-      })
-      .finally(() => {
-        this.registry.delete(chargePoint);
-        this.#running.delete(run);
-        this.#notify('disconnect', chargePoint);
-      });
-    this.#running.add(run);
     this.#notify('connect', chargePoint, protocol);
+  }
+
+  /** The ChargePoint for a new connection; `undefined` (and the connection closing) when there can be none. */
+  #createChargePoint(
+    ws: ServedSocket,
+    identity: string,
+    protocol: Subprotocol | undefined,
+    session: unknown,
+  ): ServedBy<P> | undefined {
+    // No common subprotocol: the handshake completed without one; OCPP never runs on such a connection.
+    if (!protocol || ws.protocol !== protocol) {
+      this.#logger.warn({ identity, offered: ws.protocol }, 'no common OCPP subprotocol: closing');
+      ws.close(1002, 'No supported OCPP subprotocol');
+      return undefined;
+    }
+    const ChargePointClass = this.#options.protocols[protocol] as ChargePointClass<ServedBy<P>>;
+    const logger = this.#logger.child?.({ identity }) ?? this.#logger;
+    try {
+      return new ChargePointClass(identity, ws, session === undefined ? { logger } : { logger, session });
+    } catch (error) {
+      // An application fault: this connection ends, the server keeps serving.
+      this.#logger.error({ identity, err: errorMessage(error) }, 'ChargePoint constructor threw: closing');
+      ws.close(1011, 'Internal error');
+      return undefined;
+    }
+  }
+
+  #closed(ws: ServedSocket): void {
+    this.#sockets.delete(ws);
+    const chargePoint = this.#chargePointOf.get(ws);
+    if (chargePoint === undefined) return;
+    this.#chargePointOf.delete(ws);
+    this.registry.delete(chargePoint);
+    this.#notify('disconnect', chargePoint);
+    if (--this.#live === 0) this.#allEnded?.();
   }
 
   /** Emits a registry event; a listener that throws is logged and never reaches the connection or the process. */

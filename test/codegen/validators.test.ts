@@ -5,6 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { validators as v16 } from '../../generated/v16/index.ts';
 import { validators as v21 } from '../../generated/v21/index.ts';
@@ -288,6 +289,77 @@ describe('src/formats.ts', () => {
       expect(isDateTime('2024-01-01T10:00:00', false)).toBe(false);
       expect(isDateTime('2024-01-01T10:00:00.5', true)).toBe(true);
       expect(isDateTime('2024-01-01T10:00:00', true)).toBe(true);
+    });
+
+    it('agrees with the RFC 3339 grammar, written as a regular expression, on timestamps mutated at random', () => {
+      const grammar = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?([Zz]|[+-](\d{2}):(\d{2}))?$/;
+      const oracle = (value: string, lenient: boolean): boolean => {
+        const m = grammar.exec(value);
+        if (!m) return false;
+        const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as number[] as [
+          number,
+          number,
+          number,
+          number,
+          number,
+          number,
+        ];
+        const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+        const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1];
+        if (days === undefined || day < 1 || day > days || hour > 23 || minute > 59 || second > 60) return false;
+        if (m[7] === undefined) return lenient;
+        return m[8] === undefined || (Number(m[8]) <= 23 && Number(m[9]) <= 59);
+      };
+      const pad = (n: number, width: number) => String(n).padStart(width, '0');
+      const timestamp = fc
+        .record({
+          year: fc.integer({ min: 0, max: 9999 }),
+          month: fc.integer({ min: 0, max: 13 }),
+          day: fc.integer({ min: 0, max: 32 }),
+          hour: fc.integer({ min: 0, max: 25 }),
+          minute: fc.integer({ min: 0, max: 61 }),
+          second: fc.integer({ min: 0, max: 62 }),
+          separator: fc.constantFrom('T', 't', ' '),
+          fraction: fc.constantFrom('', '.5', '.123456', '.'),
+          zone: fc.oneof(
+            fc.constantFrom('', 'Z', 'z'),
+            fc
+              .tuple(fc.constantFrom('+', '-'), fc.integer({ min: 0, max: 25 }), fc.integer({ min: 0, max: 61 }))
+              .map(([sign, h, m]) => `${sign}${pad(h, 2)}:${pad(m, 2)}`),
+          ),
+        })
+        .map(
+          (t) =>
+            `${pad(t.year, 4)}-${pad(t.month, 2)}-${pad(t.day, 2)}${t.separator}${pad(t.hour, 2)}:${pad(t.minute, 2)}:` +
+            `${pad(t.second, 2)}${t.fraction}${t.zone}`,
+        );
+      fc.assert(
+        fc.property(
+          timestamp,
+          fc.array(
+            fc.tuple(
+              fc.nat(40),
+              fc.constantFrom(...'0123456789-+:.TtZz x'),
+              fc.constantFrom('set', 'insert', 'delete'),
+            ),
+            {
+              maxLength: 2,
+            },
+          ),
+          fc.boolean(),
+          (generated, edits, lenient) => {
+            let value = generated;
+            for (const [at, char, edit] of edits) {
+              const i = at % (value.length + 1);
+              if (edit === 'insert') value = value.slice(0, i) + char + value.slice(i);
+              else if (edit === 'delete') value = value.slice(0, i) + value.slice(i + 1);
+              else value = value.slice(0, i) + char + value.slice(i + 1);
+            }
+            expect(isDateTime(value, lenient), value).toBe(oracle(value, lenient));
+          },
+        ),
+        { numRuns: 5000 },
+      );
     });
 
     it('the default follows formatOptions.lenientDateTime at call time', () => {
