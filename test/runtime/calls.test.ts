@@ -139,6 +139,47 @@ describe('one CALL in flight, the rest queued in order', () => {
   });
 });
 
+describe('maxCallsInFlight: more than one CALL on the wire, for load tools', () => {
+  test('up to the limit go out at once; answers match by id in any order; the queue refills the freed places', async () => {
+    const { cp, peer } = csms({ maxCallsInFlight: 2 });
+    const a = cp.call('Reset', { type: 'Soft' });
+    const b = cp.call('Reset', { type: 'Hard' });
+    const c = cp.call('ClearCache');
+    const sent = [await peer.next(), await peer.next()];
+    expect(sent.map((frame) => frame[3])).toEqual([{ type: 'Soft' }, { type: 'Hard' }]);
+    expect(await peer.drain()).toEqual([]); // the third waits
+    expect(cp.pendingCalls).toBe(3);
+
+    peer.send([3, sent[1]?.[1], { status: 'Rejected' }]); // the second is answered first
+    await expect(b).resolves.toEqual({ status: 'Rejected' });
+    const third = await peer.next();
+    expect(third[2]).toBe('ClearCache');
+    peer.send([4, sent[0]?.[1], 'NotSupported', '', {}]);
+    await expect(a).rejects.toMatchObject({ code: 'NotSupported', action: 'Reset' });
+    peer.send([3, third[1], { status: 'Accepted' }]);
+    await expect(c).resolves.toEqual({ status: 'Accepted' });
+    expect(cp.pendingCalls).toBe(0);
+  });
+
+  test('an answer to an id not on the wire is dropped, and a close rejects every call on the wire', async () => {
+    const { cp, peer } = csms({ maxCallsInFlight: 3 });
+    const unknown: string[] = [];
+    cp.events.on('bad-frame', (e) => unknown.push(e.kind));
+    const calls = [cp.call('ClearCache'), cp.call('ClearCache'), cp.call('ClearCache')];
+    for (let i = 0; i < 3; i++) await peer.next();
+    peer.send([3, 'not-sent', { status: 'Accepted' }]);
+    await flush();
+    expect(unknown).toEqual(['unknown-id']);
+    await cp.close();
+    for (const pending of calls) await expect(pending).rejects.toBeInstanceOf(ConnectionClosedError);
+  });
+
+  test.each([0, -1, 1.5, Number.NaN])('%s is refused with a RangeError', (value) => {
+    const { connection } = rawPair('ocpp1.6');
+    expect(() => new ChargePoint('CP-1', connection, { maxCallsInFlight: value })).toThrow(RangeError);
+  });
+});
+
 describe('timeouts', () => {
   test('a timeout beyond what setTimeout can hold means no timeout, not an instant one', async () => {
     const { cp, peer } = csms();
