@@ -1,7 +1,6 @@
 /**
- * ocppkit's own client side: a 1.6 `ChargePointSession` over a `ws` WebSocket, validation on (the default). The
- * endpoint keeps one CALL outstanding per connection (the OCPP-J rule) and queues the others in order: with
- * `inflight` > 1, that many `call()`s are pending per connection but one is on the wire.
+ * ocppkit's own client side: a 1.6 `ChargePointSession` over a `ws` WebSocket, validation on (the default), with
+ * `maxCallsInFlight` set to the scenario's calls in flight (as ocpp-rpc's client gets `callConcurrency`).
  */
 import { ChargePointSession } from '../../src/v16/index.ts';
 import { BOOT_REQUEST, MIX } from '../lib/payloads.ts';
@@ -44,7 +43,7 @@ class KitConnection implements LoadConnection {
   }
 }
 
-export const connect: ConnectFn = async (url, identity, meter) => {
+export const connect: ConnectFn = async (url, identity, meter, inflight) => {
   const ws = await openSocket(url, identity);
-  return new KitConnection(new ChargePointSession(identity, ws), meter);
+  return new KitConnection(new ChargePointSession(identity, ws, { maxCallsInFlight: inflight }), meter);
 };
