@@ -6,7 +6,8 @@
  * Hot path: one JSON.parse per frame, the parsed array used as is, the route looked up in a per-class Map, one
  * context object per incoming CALL (its AbortSignal created only when read), one record and one promise per
  * outgoing CALL. Timers, abort listeners and the handler-deadline timer take module-level functions or the record
- * itself (`handleEvent`), never a fresh closure; error objects are created only on failure.
+ * itself (`handleEvent`), never a fresh closure; error objects are created only on failure. Over a `ws` socket, the
+ * answers to the frames of one read are written while the socket is corked and leave in one write.
  */
 
 import { CloseCode, type OcppConnection } from './connection.ts';

@@ -54,8 +54,8 @@ export interface ClientTlsOptions
   servername?: string;
 }
 
-/** Options of a client. Times in ms. */
-export interface ClientOptions extends Omit<EndpointOptions, 'messageIds' | 'session'> {
+/** Options of a client. Times in ms. One CALL is on the wire at a time: the message queue relies on it. */
+export interface ClientOptions extends Omit<EndpointOptions, 'messageIds' | 'session' | 'maxCallsInFlight'> {
   /** The CSMS's OCPP endpoint (`ws://…` or `wss://…`); the client appends `/` and the percent-encoded identity. */
   url: string;
   /** The charge point's identity. */
