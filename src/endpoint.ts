@@ -6,8 +6,9 @@
  * Hot path: one JSON.parse per frame, the parsed array used as is, the route looked up in a per-class Map, one
  * context object per incoming CALL (its AbortSignal created only when read), one record and one promise per
  * outgoing CALL. Timers, abort listeners and the handler-deadline timer take module-level functions or the record
- * itself (`handleEvent`), never a fresh closure; error objects are created only on failure. Over a `ws` socket, the
- * answers to the frames of one read are written while the socket is corked and leave in one write.
+ * itself (`handleEvent`), never a fresh closure; error objects are created only on failure. Over a `ws` socket, a
+ * read corks the socket until the event loop's round of reads is over: the answers and the calls they lead to leave
+ * in one write.
  */
 
 import { CloseCode, type OcppConnection } from './connection.ts';
@@ -618,9 +619,10 @@ export abstract class OcppEndpoint<
     if (this.#closed) return;
     const socket = this.#socket;
     if (socket !== undefined && socket.writableCorked === 0) {
-      // The answers written while this read's frames are handled leave in one write when the tick ends.
+      // What is written until the event loop has handled this round of reads (the answers to these frames, sync
+      // or async, and the calls they lead to) leaves in one write.
       socket.cork();
-      process.nextTick(uncork, socket);
+      uncorkAfterReads(uncork, socket);
     }
     if (isBinary) {
       this.#badFrameEvent('binary', undefined, 'Binary frame', undefined);
@@ -1062,6 +1064,9 @@ function corkableSocketOf(connection: OcppConnection): CorkableSocket | undefine
     ? (socket as CorkableSocket)
     : undefined;
 }
+
+/** Node's `setImmediate`, taken at load: fake timers installed later by a test must not hold writes back. */
+const uncorkAfterReads = setImmediate;
 
 function uncork(socket: CorkableSocket): void {
   socket.uncork();
