@@ -403,8 +403,8 @@ export abstract class OcppEndpoint<
 
   /**
    * Send a CALL and wait for its answer: `call(new call.Reset({ type: 'Soft' }))` or `call('Reset', { type: 'Soft' })`.
-   * One CALL is in flight at a time (`maxCallsInFlight`); others wait in order. Rejects with `CallError`, `CallTimeoutError`,
-   * `CallAbortedError`, `ConnectionClosedError` or `RequestValidationError`.
+   * One CALL is on the wire at a time (more with `maxCallsInFlight`); others wait in order. Rejects with `CallError`,
+   * `CallTimeoutError`, `CallAbortedError`, `ConnectionClosedError` or `RequestValidationError`.
    */
   call<A extends keyof Out & string>(
     message: Call<A, Out[A]['request']>,
@@ -704,9 +704,9 @@ export abstract class OcppEndpoint<
       if (type === undefined || type === 2) {
         // a CALL (or what may have been one): answer with the framing error
         this.#replyError(fault.messageId, errorCodeFor(this.protocol, fault.kind), fault.reason, EMPTY);
-      } else if ((type === 3 || type === 4) && fault.messageId !== undefined) {
+      } else if (type === 3 || type === 4) {
         // a malformed answer to our call: never answered with a CALLERROR, but the call fails now
-        const call = this.#sentCall(fault.messageId);
+        const call = fault.messageId === undefined ? undefined : this.#sentCall(fault.messageId);
         if (call === undefined) {
           // an answer to nothing we sent: only counted below
         } else if (type === 3) this.#rejectResult(call, fault.kind, fault.reason, {});
