@@ -289,10 +289,12 @@ interface SocketOwner {
 
 /**
  * The server's WebSockets: the `ws` class with a reference to the server, so that the listeners and the check after
- * each send are shared functions rather than closures made per connection.
+ * each send are shared functions rather than closures made per connection, and to the ChargePoint it carries.
  */
 class ServedSocket extends WebSocket {
   owner: SocketOwner | undefined = undefined;
+  /** Until the connection closes. */
+  chargePoint: ServedChargePoint | undefined = undefined;
 }
 
 const sendFrame = WebSocket.prototype.send as (this: WebSocket, data: unknown, options?: unknown, cb?: unknown) => void;
@@ -335,7 +337,6 @@ export class OcppServer<P extends ProtocolClasses = ProtocolClasses> extends Eve
   readonly #sockets = new Set<WebSocket>();
   readonly #unanswered = new WeakSet<WebSocket>();
   readonly #socketOf = new WeakMap<ServedChargePoint, WebSocket>();
-  readonly #chargePointOf = new WeakMap<WebSocket, ServedBy<P>>();
   /** ChargePoints whose connection has not closed yet; `close()` waits for none to be left. */
   #live = 0;
   #allEnded: (() => void) | undefined = undefined;
@@ -619,7 +620,7 @@ export class OcppServer<P extends ProtocolClasses = ProtocolClasses> extends Eve
       return;
     }
     this.#socketOf.set(chargePoint, ws);
-    this.#chargePointOf.set(ws, chargePoint);
+    ws.chargePoint = chargePoint;
     this.#live++;
     const replaced = this.registry.set(chargePoint);
     const replacedSocket = replaced && this.#socketOf.get(replaced);
@@ -658,9 +659,9 @@ export class OcppServer<P extends ProtocolClasses = ProtocolClasses> extends Eve
 
   #closed(ws: ServedSocket): void {
     this.#sockets.delete(ws);
-    const chargePoint = this.#chargePointOf.get(ws);
+    const chargePoint = ws.chargePoint as ServedBy<P> | undefined;
     if (chargePoint === undefined) return;
-    this.#chargePointOf.delete(ws);
+    ws.chargePoint = undefined;
     this.registry.delete(chargePoint);
     this.#notify('disconnect', chargePoint);
     if (--this.#live === 0) this.#allEnded?.();
