@@ -3,14 +3,16 @@
  * @arethetypeswrong for node16 and bundler resolution), installs the tarball into a temporary project outside the
  * repository, compiles every TypeScript example of the README and docs/ against it under a strict consumer tsconfig
  * (node16 and bundler resolution), runs the quickstart server in ESM and CommonJS, checks that importing one
- * version loads no other version's code, and runs `npx ocppkit --help`.
+ * version loads no other version's code, and runs `npx --no-install ocppkit --help`. Packages installed beside the
+ * tarball take their versions from package-lock.json (.ci/pins.ts).
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocket } from 'ws';
+import { npmInstall, runtimeDependencies } from './pins.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = (name: string) => join(root, 'node_modules', '.bin', name);
@@ -47,6 +49,38 @@ export function docSnippets(): { source: string; code: string }[] {
   );
 }
 
+/** The package's import paths, from its exports map (`ocppkit`, `ocppkit/v16`, …). */
+function publicSubpaths(): string[] {
+  const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { exports: Record<string, unknown> };
+  return Object.keys(manifest.exports)
+    .filter((key) => key !== './package.json')
+    .map((key) => (key === '.' ? 'ocppkit' : `ocppkit/${key.slice(2)}`));
+}
+
+/** Type-checks a folder of the consumer as a strict user would, with node16 and with bundler resolution. */
+function compile(folder: string): void {
+  const strict = {
+    strict: true,
+    exactOptionalPropertyTypes: true,
+    noUncheckedIndexedAccess: true,
+    noImplicitOverride: true,
+    skipLibCheck: false,
+    noEmit: true,
+    target: 'es2022',
+    types: ['node'],
+  };
+  for (const [name, resolution] of [
+    [`tsconfig.${folder}.node16.json`, { module: 'node16', moduleResolution: 'node16' }],
+    [`tsconfig.${folder}.bundler.json`, { module: 'esnext', moduleResolution: 'bundler' }],
+  ] as const) {
+    writeFileSync(
+      join(consumer, name),
+      JSON.stringify({ compilerOptions: { ...strict, ...resolution }, include: [folder] }),
+    );
+    run(bin('tsc'), ['-p', name], consumer);
+  }
+}
+
 const work = mkdtempSync(join(tmpdir(), 'ocppkit-package-'));
 const consumer = join(work, 'consumer');
 let tarball = '';
@@ -69,36 +103,29 @@ const steps = [
   }),
   step('publint', () => void run(bin('publint'), ['--strict', tarball], root)),
   step('are the types wrong (node16, bundler)', () => void run(bin('attw'), [tarball, '--profile', 'node16'], root)),
-  step('install the tarball into a project outside the repository', () => {
+  step('install the tarball into a project outside the repository, beside @types/node only', () => {
     mkdirSync(consumer);
     writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
-    run('npm', ['install', '--no-audit', '--no-fund', tarball, '@types/node@20', '@types/ws@8', 'ioredis@6'], consumer);
+    npmInstall(consumer, { tarballs: [tarball], packages: ['@types/node', ...runtimeDependencies()] });
+  }),
+  step('the published types stand alone: every subpath but cluster-redis, skipLibCheck off, no @types/ws', () => {
+    if (existsSync(join(consumer, 'node_modules', '@types', 'ws'))) throw new Error('@types/ws is installed');
+    const dir = join(consumer, 'subpaths');
+    mkdirSync(dir);
+    const imports = publicSubpaths()
+      .filter((subpath) => subpath !== 'ocppkit/cluster-redis')
+      .map((subpath, i) => `import * as m${i} from '${subpath}';\nexport type M${i} = typeof m${i};`);
+    writeFileSync(join(dir, 'all.ts'), `${imports.join('\n')}\n`);
+    compile('subpaths');
   }),
   step('compile the README and docs examples (strict; node16 and bundler resolution)', () => {
+    // The guides also use ws directly and the Redis cluster: a user of those installs their types.
+    npmInstall(consumer, { packages: ['@types/ws', 'ioredis'] });
     const snippets = join(consumer, 'snippets');
     mkdirSync(snippets);
     for (const { source, code } of docSnippets())
       writeFileSync(join(snippets, `${source}.ts`), `${code}\nexport {};\n`);
-    const strict = {
-      strict: true,
-      exactOptionalPropertyTypes: true,
-      noUncheckedIndexedAccess: true,
-      noImplicitOverride: true,
-      skipLibCheck: false,
-      noEmit: true,
-      target: 'es2022',
-      types: ['node'],
-    };
-    for (const [name, resolution] of [
-      ['tsconfig.node16.json', { module: 'node16', moduleResolution: 'node16' }],
-      ['tsconfig.bundler.json', { module: 'esnext', moduleResolution: 'bundler' }],
-    ] as const) {
-      writeFileSync(
-        join(consumer, name),
-        JSON.stringify({ compilerOptions: { ...strict, ...resolution }, include: ['snippets'] }),
-      );
-      run(bin('tsc'), ['-p', name], consumer);
-    }
+    compile('snippets');
   }),
   step('run the quickstart server from the package, as ESM and as CommonJS', async () => {
     writeFileSync(join(consumer, 'quickstart.mjs'), quickstart('import'));
@@ -142,7 +169,7 @@ const steps = [
       }
     }
   }),
-  step('npx ocppkit --help', () => {
+  step('the ocppkit command of the installed package (npx --no-install ocppkit --help)', () => {
     const help = run('npx', ['--no-install', 'ocppkit', '--help'], consumer);
     if (!help.includes('Usage: ocppkit')) throw new Error(`unexpected help output:\n${help}`);
   }),

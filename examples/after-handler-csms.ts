@@ -2,6 +2,8 @@
  * A CSMS that calls the charge point once it has answered its BootNotification: an `@after` handler runs after
  * the response was sent, so the charge point has its answer before it gets the CSMS's first CALL.
  *
+ * In a clone of the repository:
+ *
  *   npx tsx examples/after-handler-csms.ts        # PORT=9100 for another port
  */
 import { createConsoleLogger, OcppServer } from 'ocppkit/server';

@@ -3,8 +3,10 @@
  * each charge point's identity from the request path and answers BootNotification. It uses `ws` directly,
  * the way the guide does; `OcppServer` (examples/mixed-versions.ts) does the same checks for you, and more.
  *
+ * In a clone of the repository:
+ *
  *   npx tsx examples/guide-server.ts              # PORT=9100 npx tsx examples/guide-server.ts for another port
- *   npx tsx src/cli/bin.ts connect ws://localhost:9000/cp_id_1
+ *   npm run ocppkit -- connect ws://localhost:9000/cp_id_1
  *   [2,"12345","BootNotification",{"chargePointVendor":"The Mobility House","chargePointModel":"Optimus"}]
  */
 import type { AddressInfo } from 'node:net';

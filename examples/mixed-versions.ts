@@ -3,6 +3,8 @@
  * decides which class handles it; the URL never does. Handlers are written both ways: decorators (1.6, 2.1) and
  * the generated handler interface (2.0.1).
  *
+ * In a clone of the repository:
+ *
  *   npx tsx examples/mixed-versions.ts            # PORT=9100 for another port
  */
 import { createConsoleLogger, OcppServer } from 'ocppkit/server';

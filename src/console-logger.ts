@@ -13,7 +13,8 @@ export function isLogLevel(value: string): value is LogLevel {
 
 /**
  * A `Logger` that writes records at `level` and quieter to stderr, one line each:
- * `2026-01-01T00:00:00.000Z INFO  connected identity=CP-1`.
+ * `2026-01-01T00:00:00.000Z INFO  connected identity=CP-1`. An Error shows as its name and message
+ * (`err=TypeError: boom`); at level `debug` its stack follows on the next lines.
  * @param bindings Fields added to every record (`child()` adds more).
  * @param write Where each line goes. Default: stderr.
  */
@@ -26,10 +27,15 @@ export function createConsoleLogger(
   const emit = (at: LogLevel) => (obj: object, msg?: string) => {
     if (LOG_LEVELS.indexOf(at) > rank) return;
     const fields = { ...bindings, ...obj } as Record<string, unknown>;
+    const stacks: string[] = [];
     const text = Object.entries(fields)
-      .map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`)
+      .map(([key, value]) => {
+        if (value instanceof Error && level === 'debug' && value.stack) stacks.push(value.stack);
+        return `${key}=${formatValue(value)}`;
+      })
       .join(' ');
-    write(`${new Date().toISOString()} ${at.toUpperCase().padEnd(5)} ${msg ?? ''}${text ? ` ${text}` : ''}`);
+    const line = `${new Date().toISOString()} ${at.toUpperCase().padEnd(5)} ${msg ?? ''}${text ? ` ${text}` : ''}`;
+    write(stacks.length === 0 ? line : [line, ...stacks.map((stack) => indent(stack))].join('\n'));
   };
   return {
     error: emit('error'),
@@ -39,4 +45,22 @@ export function createConsoleLogger(
     child: (more) => createConsoleLogger(level, { ...bindings, ...more }, write),
     isLevelEnabled: (at) => LOG_LEVELS.indexOf(at as LogLevel) <= rank && rank > 0,
   };
+}
+
+function formatValue(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value instanceof Error) return errorText(value);
+  return JSON.stringify(value, (_key, nested: unknown) => (nested instanceof Error ? errorText(nested) : nested));
+}
+
+/** `TypeError: boom`; an Error's own properties (`code`, …) are not enumerable through JSON. */
+function errorText(error: Error): string {
+  return error.message ? `${error.name}: ${error.message}` : error.name;
+}
+
+function indent(stack: string): string {
+  return stack
+    .split('\n')
+    .map((line) => `    ${line}`)
+    .join('\n');
 }

@@ -59,8 +59,10 @@ export function sendableErrorCodes(version: Subprotocol): readonly ErrorCode[] {
 export type Fault =
   /** Not JSON, not an array, message type or id unreadable. */
   | 'frame-unreadable'
-  /** Wrong arity, action not a string, id not a string of 1–36 characters, payload not an object. */
+  /** Wrong arity, action not a string, id not a string of 1–36 characters. */
   | 'frame-malformed'
+  /** A readable frame whose payload is not a JSON object: "payload for action is syntactically incorrect". */
+  | 'payload-not-object'
   /** The action is not in this version's list (case-sensitive). */
   | 'unknown-action'
   /** A known action with no handler here, or sent in the wrong direction. */
@@ -81,12 +83,13 @@ export type Fault =
   | 'invalid-response';
 
 /**
- * Which error code answers which fault, per version: the table of OCPP-J-RULES.md "Which error for which fault".
+ * Which error code answers which fault, per version (docs/server-side-usage.md shows it as a table).
  * A documented choice, kept in this one place.
  */
 export const FAULT_CODES: Readonly<Record<Fault, { readonly v16: V16ErrorCode; readonly v2: V2ErrorCode }>> = {
   'frame-unreadable': { v16: 'FormationViolation', v2: 'RpcFrameworkError' },
   'frame-malformed': { v16: 'FormationViolation', v2: 'RpcFrameworkError' },
+  'payload-not-object': { v16: 'FormationViolation', v2: 'FormatViolation' },
   'unknown-action': { v16: 'NotImplemented', v2: 'NotImplemented' },
   'not-supported': { v16: 'NotSupported', v2: 'NotSupported' },
   occurrence: { v16: 'OccurenceConstraintViolation', v2: 'OccurrenceConstraintViolation' },

@@ -29,8 +29,10 @@ export type Frame = CallFrame | CallResultFrame | CallErrorFrame | CallResultErr
 export type FrameFaultKind =
   /** Not JSON, not an array, message type or id unreadable: a CALLERROR with id "-1" (or the id, if readable). */
   | 'frame-unreadable'
-  /** Wrong arity, id not a 1–36 character string, action not a string, payload not an object. */
+  /** Wrong arity, id not a 1–36 character string, action not a string. */
   | 'frame-malformed'
+  /** A readable CALL or CALLRESULT whose payload is not a JSON object: the payload is wrong, not the frame. */
+  | 'payload-not-object'
   /** A message type this version does not have (5 and 6 outside 2.1): ignored, never answered. */
   | 'unknown-type';
 
@@ -70,6 +72,10 @@ function malformed(type: number, id: string, reason: string): FrameFault {
   return new FrameFault('frame-malformed', id, type, `${NAMES[type]}: ${reason}`);
 }
 
+function payloadNotObject(type: number, id: string): FrameFault {
+  return new FrameFault('payload-not-object', id, type, `${NAMES[type]}: payload must be a JSON object`);
+}
+
 /**
  * Parse one text frame. `version` decides whether 5 and 6 are message types (2.1 only).
  * On success the result is the parsed array itself, typed by its first element.
@@ -99,7 +105,7 @@ export function parseFrame(text: string, version: Subprotocol): Frame | FrameFau
     case 3:
       if (data.length !== 3) return malformed(3, idOk ? id : UNREADABLE_ID, 'expected 3 elements');
       if (!idOk) return malformed(3, UNREADABLE_ID, 'message id must be a string of 1 to 36 characters');
-      if (!isJsonObject(data[2])) return malformed(3, id, 'payload must be a JSON object');
+      if (!isJsonObject(data[2])) return payloadNotObject(3, id);
       return data as CallResultFrame;
     case 5:
       if (version !== 'ocpp2.1') break;
@@ -114,7 +120,7 @@ function checkCallLike(data: unknown[], type: 2 | 6, id: unknown, idOk: boolean)
   if (data.length !== 4) return malformed(type, idOk ? (id as string) : UNREADABLE_ID, 'expected 4 elements');
   if (!idOk) return malformed(type, UNREADABLE_ID, 'message id must be a string of 1 to 36 characters');
   if (typeof data[2] !== 'string') return malformed(type, id as string, 'action must be a string');
-  if (!isJsonObject(data[3])) return malformed(type, id as string, 'payload must be a JSON object');
+  if (!isJsonObject(data[3])) return payloadNotObject(type, id as string);
   return data as CallFrame | SendFrame;
 }
 

@@ -20,7 +20,8 @@ import {
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { DEFAULT_CIPHERS, type PeerCertificate, type SecureContextOptions, TLSSocket } from 'node:tls';
-import { type PerMessageDeflateOptions, WebSocket, WebSocketServer } from 'ws';
+import type { ZlibOptions } from 'node:zlib';
+import { WebSocket, WebSocketServer } from 'ws';
 import { basicAuthPassword, secretsEqual } from './auth.ts';
 import type {
   AnyCallMap,
@@ -176,6 +177,25 @@ export class MemoryRegistry<CP extends ServedChargePoint> implements ChargePoint
   }
 }
 
+/** zlib's options, with a preset dictionary as `ws` takes it. */
+export type DeflateZlibOptions = Omit<ZlibOptions, 'dictionary'> & { dictionary?: Buffer | Buffer[] | DataView };
+
+/**
+ * The permessage-deflate parameters (RFC 7692) that `ws` takes, declared here so that the published types do not
+ * depend on `@types/ws`.
+ */
+export interface PerMessageDeflateOptions {
+  serverNoContextTakeover?: boolean;
+  clientNoContextTakeover?: boolean;
+  serverMaxWindowBits?: number;
+  clientMaxWindowBits?: number;
+  zlibDeflateOptions?: DeflateZlibOptions;
+  zlibInflateOptions?: ZlibOptions;
+  /** Payloads smaller than this many bytes are sent uncompressed. `ws` default: 1024. */
+  threshold?: number;
+  /** How many zlib calls run at once. `ws` default: 10. */
+  concurrencyLimit?: number;
+}
 /** Options of `OcppServer`. */
 export interface OcppServerOptions<P extends ProtocolClasses = ProtocolClasses> {
   /** The ChargePoint class per subprotocol. The client's order of preference decides among them. */
@@ -212,7 +232,7 @@ export interface OcppServerOptions<P extends ProtocolClasses = ProtocolClasses> 
   maxPayload?: number;
   /**
    * permessage-deflate (RFC 7692) for 2.1 connections, which OCPP 2.1 recommends: `true` (the `ws` defaults),
-   * `ws`'s options, or `false`. Used only when the client offers it; 1.6 and 2.0.1 connections never compress.
+   * the extension's parameters, or `false`. Used only when the client offers it; 1.6 and 2.0.1 connections never compress.
    * Default `false`: compression costs memory and CPU per connection; `maxPayload` applies after decompression.
    */
   perMessageDeflate?: boolean | PerMessageDeflateOptions;

@@ -334,6 +334,8 @@ export interface FuzzVersion {
   /** The codes this version may send. */
   sendable: ReadonlySet<string>;
   framing: string;
+  /** A readable CALL or CALLRESULT whose payload is not an object: "payload syntactically incorrect". */
+  payload: string;
   duplicate: string;
   /** Schema keyword → code, from OCPP-J-RULES.md. */
   schemaCode: (keyword: string) => string | undefined;
@@ -403,6 +405,7 @@ export const VERSIONS: FuzzVersion[] = [
     templates: V16_TEMPLATES,
     sendable: new Set(V16_ERROR_CODES),
     framing: 'FormationViolation',
+    payload: 'FormationViolation',
     duplicate: 'ProtocolError',
     schemaCode: schemaCodes('OccurenceConstraintViolation', 'FormationViolation'),
     ownCall: {
@@ -421,6 +424,7 @@ export const VERSIONS: FuzzVersion[] = [
     templates: v2Templates('ocpp2.0.1'),
     sendable: v2Sendable,
     framing: 'RpcFrameworkError',
+    payload: 'FormatViolation',
     duplicate: 'RpcFrameworkError',
     schemaCode: schemaCodes('OccurrenceConstraintViolation', 'FormatViolation'),
     ownCall: {
@@ -439,6 +443,7 @@ export const VERSIONS: FuzzVersion[] = [
     templates: v2Templates('ocpp2.1'),
     sendable: v2Sendable,
     framing: 'RpcFrameworkError',
+    payload: 'FormatViolation',
     duplicate: 'RpcFrameworkError',
     schemaCode: schemaCodes('OccurrenceConstraintViolation', 'FormatViolation'),
     ownCall: {
@@ -539,12 +544,12 @@ export function simulate(v: FuzzVersion, texts: readonly string[], own?: OwnCall
     const type = array?.[0];
     const rawId = array?.[1];
     const replyId = isMessageId(rawId) ? rawId : '-1';
-    const framing = (what: string): void => {
+    const framing = (what: string, code = v.framing): void => {
       classes.push(what);
       replies.push({
         id: replyId,
         what,
-        check: callError(v.framing, (d) => FRAMING_DESCRIPTIONS.has(d), emptyDetails),
+        check: callError(code, (d) => FRAMING_DESCRIPTIONS.has(d), emptyDetails),
       });
     };
     if (array === undefined) {
@@ -556,8 +561,12 @@ export function simulate(v: FuzzVersion, texts: readonly string[], own?: OwnCall
       continue;
     }
     if (type === 2) {
-      if (array.length !== 4 || !isMessageId(rawId) || typeof array[2] !== 'string' || !isObject(array[3])) {
+      if (array.length !== 4 || !isMessageId(rawId) || typeof array[2] !== 'string') {
         framing('malformed CALL');
+        continue;
+      }
+      if (!isObject(array[3])) {
+        framing('CALL payload not an object', v.payload);
         continue;
       }
       classes.push(`CALL ${array[2]}`);
@@ -652,7 +661,8 @@ function answerOwnCall(v: FuzzVersion, own: OwnCall, frame: unknown[], replies: 
   let failure: { code: string | undefined; description: (d: string) => boolean } | undefined;
   if (type === 3) {
     if (frame.length !== 3 || !isObject(frame[2])) {
-      failure = { code: v.framing, description: (d) => d.startsWith('CALLRESULT: ') };
+      const code = frame.length === 3 ? v.payload : v.framing;
+      failure = { code, description: (d) => d.startsWith('CALLRESULT: ') };
     } else {
       const validator = v.validators[`${own.action}Response`];
       if (validator === undefined || validator(frame[2])) {

@@ -358,17 +358,20 @@ describe.each(versions)('$protocol', (v) => {
       const { peer } = setup();
       expect((await peer.exchange([2, '', 'Heartbeat', {}])).slice(0, 3)).toEqual([4, '-1', v.framing]);
     });
-    test('payload an array, null, a string', async () => {
+    test('payload an array, null, a string: the payload is wrong, not the frame', async () => {
       const { peer } = setup();
       for (const payload of [[], null, 'x']) {
-        expect(await peer.exchange([2, 'a1', 'Heartbeat', payload])).toEqual([
+        expect(await peer.exchange([2, 'n1', 'BootNotification', payload])).toEqual([
           4,
-          'a1',
-          v.framing,
+          'n1',
+          v.format,
           'CALL: payload must be a JSON object',
           {},
         ]);
       }
+      expect(JSON.stringify(await peer.exchange('[2,"n1","BootNotification",null]'))).toBe(
+        `[4,"n1","${v.format}","CALL: payload must be a JSON object",{}]`,
+      );
     });
     test('an id of 36 characters is fine', async () => {
       const { peer } = setup();

@@ -59,6 +59,7 @@ describe('error-code tables', () => {
   test.each([
     ['frame-unreadable', 'FormationViolation', 'RpcFrameworkError'],
     ['frame-malformed', 'FormationViolation', 'RpcFrameworkError'],
+    ['payload-not-object', 'FormationViolation', 'FormatViolation'],
     ['unknown-action', 'NotImplemented', 'NotImplemented'],
     ['not-supported', 'NotSupported', 'NotSupported'],
     ['occurrence', 'OccurenceConstraintViolation', 'OccurrenceConstraintViolation'],

@@ -138,17 +138,17 @@ describe('CALLRESULTERROR (2.1)', () => {
     ]);
   });
 
-  test('a malformed CALLRESULT for our call: CallError and CALLRESULTERROR RpcFrameworkError', async () => {
+  test('a CALLRESULT for our call whose payload is not an object: CallError and CALLRESULTERROR FormatViolation', async () => {
     const { connection, peer } = rawPair('ocpp2.1');
     const cp = new ChargePoint('CP-1', connection);
     const pending = cp.call('Reset', { type: 'Immediate' });
     const frame = await peer.next();
     peer.send([3, frame[1], ['Accepted']]);
-    await expect(pending).rejects.toMatchObject({ code: 'RpcFrameworkError', origin: 'invalid-result' });
+    await expect(pending).rejects.toMatchObject({ code: 'FormatViolation', origin: 'invalid-result' });
     expect(await peer.next()).toEqual([
       5,
       frame[1],
-      'RpcFrameworkError',
+      'FormatViolation',
       'CALLRESULT: payload must be a JSON object',
       {},
     ]);
