@@ -143,6 +143,9 @@ export async function renderObject(name: string, schema: JsonSchema, description
   return text.trim().concat('\n');
 }
 
+/** The one runtime module generated code imports (src/generated-runtime.ts): its contract with the runtime. */
+export const RUNTIME = '../../src/generated-runtime.ts';
+
 function importLine(names: Iterable<string>, from: string): string {
   const sorted = [...new Set(names)].sort();
   return sorted.length ? `import type { ${sorted.join(', ')} } from '${from}';\n` : '';
@@ -216,7 +219,7 @@ export function renderActions(model: VersionModel): string {
   const actionEntries = actions.map((a) => `  ${a.name}: '${a.name}',`).join('\n');
   const directionEntries = actions.map((a) => `    ${a.name}: '${a.direction}',`).join('\n');
   return [
-    `import type { ProtocolSpec } from '../../src/protocol.ts';\n${importLine(payloadTypes, './payloads.ts')}`,
+    `import type { ProtocolSpec } from '${RUNTIME}';\n${importLine(payloadTypes, './payloads.ts')}`,
     `/** Every action of OCPP ${info.subprotocol.slice(4)}. */\nexport const Action = {\n${actionEntries}\n} as const;\nexport type Action = (typeof Action)[keyof typeof Action];\n`,
     `/** The run-time description of ${info.subprotocol}: every action and which side sends its request. */\nexport const protocol = {\n  subprotocol: '${info.subprotocol}',\n  actions: {\n${directionEntries}\n  },\n} as const satisfies ProtocolSpec;\n`,
     actionMap(
@@ -249,7 +252,7 @@ function renderCarriers(model: VersionModel, base: 'Call' | 'CallResult'): strin
       `export class ${a.name} extends ${base}<'${a.name}', ${payloadOf(a)}> {\n  readonly action = '${a.name}' as const;\n}\n`,
   );
   return (
-    `import { ${base} } from '../../src/messages.ts';\n${importLine(withPayload.map(payloadOf), './payloads.ts')}\n` +
+    `import { ${base} } from '${RUNTIME}';\n${importLine(withPayload.map(payloadOf), './payloads.ts')}\n` +
     classes.join('\n')
   );
 }
@@ -276,7 +279,7 @@ export function renderHandlers(model: VersionModel): string {
     ...(a.response ? [a.response.typeName] : []),
   ]);
   return [
-    `import type { HandlerContext, HandlerResult } from '../../src/messages.ts';\n${importLine(types, './payloads.ts')}`,
+    `import type { HandlerContext, HandlerResult } from '${RUNTIME}';\n${importLine(types, './payloads.ts')}`,
     `${docComment(`What a CSMS implements for ${model.info.subprotocol}: one optional handler per message a charge point sends.`)}export interface ${prefix}Handlers {\n${handlerMethods(csmsSide)}\n}\n`,
     `${docComment(`What a charge point implements for ${model.info.subprotocol}: one optional handler per message the CSMS sends.`)}export interface ${prefix}ChargePointHandlers {\n${handlerMethods(cpSide)}\n}\n`,
   ].join('\n');
@@ -294,6 +297,33 @@ export function renderIndex(model: VersionModel): string {
     `export * as callResult from './call-result.ts';`,
     `export type { ${prefix}ChargePointHandlers, ${prefix}Handlers } from './handlers.ts';`,
     `export { validators } from './validators.ts';`,
+    `export { after, ChargePoint, ChargePointSession, Client, Csms, on } from './endpoints.ts';`,
     '',
+  ].join('\n');
+}
+
+/**
+ * The runtime bound to this version: the endpoint classes of both sides (`ChargePoint`, the CSMS side; `Csms`, the
+ * charge-point side), the charge point's `Client`, and the decorators typed with this version's actions. Data
+ * only: each class names its version and side; the logic stays in src/.
+ */
+export function renderEndpoints(model: VersionModel): string {
+  const { prefix, subprotocol } = model.info;
+  const label = versionLabel(model);
+  const maps = (a: string, b: string, c: string, d: string) => `${a}, ${b}, ${c}, ${d}`;
+  const csmsMaps = maps('ChargePointToCsms', 'CsmsToChargePoint', 'ChargePointSends', 'NoSends');
+  const cpMaps = maps('CsmsToChargePoint', 'ChargePointToCsms', 'NoSends', 'ChargePointSends');
+  return [
+    `import {\n  type AfterDecorator,\n  after as anyAfter,\n  ChargePointClient,\n  type ClientOptions,\n  OcppEndpoint,\n  type OnDecorator,\n  on as anyOn,\n  type VersionSide,\n} from '${RUNTIME}';`,
+    `import { type ChargePointSends, type ChargePointToCsms, type CsmsToChargePoint, protocol } from './actions.ts';`,
+    `import { validators } from './validators.ts';\n`,
+    `/** No SEND messages in this direction. */\ntype NoSends = Record<never, never>;\n`,
+    `${docComment(`The CSMS side of one ${label} connection: subclass it and add handlers (\`@on(Action.BootNotification)\`, or the methods of \`${prefix}Handlers\`); the server creates one per connection. \`call()\` takes only what a CSMS sends.`)}export class ChargePoint extends OcppEndpoint<${csmsMaps}> {\n  static override readonly versionSide: VersionSide = { protocol, validators, side: 'csms' };\n}\n`,
+    `${docComment(`The charge-point side of one ${label} connection (what \`Client\` speaks through): handlers for what the CSMS sends (\`${prefix}ChargePointHandlers\`), \`call()\` for what a charge point sends.`)}export class Csms extends OcppEndpoint<${cpMaps}> {\n  static override readonly versionSide: VersionSide = { protocol, validators, side: 'charge-point' };\n}\n`,
+    `/** @deprecated Renamed \`Csms\` (the CSMS as the charge point sees it). */\nexport const ChargePointSession = Csms;\n/** @deprecated Renamed \`Csms\`. */\nexport type ChargePointSession = Csms;\n`,
+    `${docComment(`A ${label} charge point: connects to a CSMS, reconnects, pings, queues transaction-related messages. Subclass it and add handlers for what the CSMS sends (\`@on(Action.X)\` or the methods of \`${prefix}ChargePointHandlers\`); \`call()\` takes only what a charge point sends.`)}export class Client extends ChargePointClient<${cpMaps}> {\n  /** Creates the client; \`connect()\` connects. */\n  constructor(options: ClientOptions) {\n    super(Csms, options);\n  }\n}\n`,
+    `/** The actions a CALL can carry, in either direction. */\ntype CallActions = (keyof ChargePointToCsms | keyof CsmsToChargePoint) & string;\n`,
+    `/** \`@on(Action.X, { skipValidation? })\`: the decorated method handles X (${subprotocol}); checked against the class's side. */\nexport const on: OnDecorator<CallActions | (keyof ChargePointSends & string)> = anyOn;\n`,
+    `/** \`@after(Action.X)\`: runs after the response to X was sent; its errors never reach the peer. */\nexport const after: AfterDecorator<CallActions> = anyAfter;`,
   ].join('\n');
 }

@@ -11,6 +11,7 @@ import {
   renderCallResults,
   renderCalls,
   renderDatatypes,
+  renderEndpoints,
   renderEnums,
   renderHandlers,
   renderIndex,
@@ -46,6 +47,7 @@ export async function renderVersion(model: VersionModel): Promise<Record<string,
     'call-result.ts': renderCallResults(model),
     'handlers.ts': renderHandlers(model),
     'validators.ts': renderValidators(model),
+    'endpoints.ts': renderEndpoints(model),
     'index.ts': renderIndex(model),
   };
   const out: Record<string, string> = {};

@@ -5,6 +5,7 @@
 import { _, Ajv } from 'ajv';
 import standalone from 'ajv/dist/standalone/index.js';
 import { formats } from '../src/formats.ts';
+import { RUNTIME } from './emit.ts';
 import type { JsonSchema } from './load.ts';
 
 const standaloneCode = standalone.default;
@@ -91,8 +92,7 @@ export function renderValidators(model: VersionModel): string {
   const sorted = [...typeNames].sort();
   return (
     `// @ts-nocheck: ajv standalone code; the exported table below carries the types.\n` +
-    `import type { Validator } from '../../src/protocol.ts';\n` +
-    `import { formats, ucs2length } from '../../src/formats.ts';\n` +
+    `import { formats, ucs2length, type Validator } from '${RUNTIME}';\n` +
     `import type { ${sorted.join(', ')} } from './payloads.ts';\n` +
     `${code.trim()}\n\n` +
     `/** One validator per payload schema: a type guard that leaves the first error in \`errors\`. */\n` +

@@ -74,7 +74,7 @@ const server = new OcppServer({
   protocols: { 'ocpp1.6': ConfiguringChargePoint },
   logger,
 });
-server.on('connect', (chargePoint) => logger.info({ identity: chargePoint.identity }, 'charge point connected'));
+server.events.on('connect', ({ identity }) => logger.info({ identity }, 'charge point connected'));
 const { port } = await server.listen();
 logger.info({ port }, 'CSMS listening');
 

@@ -60,7 +60,7 @@ server.on('connection', async (ws, request) => {
   }
   if (chargePointId === '') return ws.close(1008, 'No identity');
   const chargePoint = new MyChargePoint(chargePointId, ws, { logger });
-  await chargePoint.start();
+  await chargePoint.whenClosed();
 });
 
 server.on('listening', () => {

@@ -79,15 +79,22 @@ const server = new OcppServer({
   logger,
 });
 
-server.on('connect', (chargePoint, protocol) => {
-  logger.info({ identity: chargePoint.identity, protocol, connected: server.size }, 'charge point connected');
+server.events.on('connect', ({ identity, protocol }) => {
+  logger.info({ identity, protocol, connected: server.size }, 'charge point connected');
 });
-server.on('disconnect', (chargePoint) => logger.info({ identity: chargePoint.identity }, 'charge point disconnected'));
+server.events.on('disconnect', ({ identity, code }) => logger.info({ identity, code }, 'charge point disconnected'));
+// A handshake turned away: the status, why, and the subprotocols the charge point offered.
+server.events.on('refused', ({ status, reason, identity, offered }) =>
+  logger.warn({ status, reason, identity, offered }, 'handshake refused'),
+);
 
 const { port } = await server.listen();
 logger.info({ port, protocols: 'ocpp2.1,ocpp2.0.1,ocpp1.6' }, 'CSMS listening');
 
-/** Soft-reset a charge point by identity, whatever version it speaks: the registry returns your own classes. */
+/**
+ * Soft-reset a charge point by identity, whatever version it speaks: the registry returns your own classes.
+ * (`server.version('ocpp1.6').call(identity, 'Reset', { type: 'Soft' })` does the same for one version.)
+ */
 export async function softReset(identity: string): Promise<string> {
   const chargePoint = server.get(identity);
   if (chargePoint instanceof ChargePointV16) return (await chargePoint.call('Reset', { type: 'Soft' })).status;

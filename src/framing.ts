@@ -18,11 +18,26 @@ export type MessageType = (typeof MessageType)[keyof typeof MessageType];
 /** A payload or errorDetails: a JSON object (not an array, not null). */
 export type JsonObject = { [key: string]: unknown };
 
-export type CallFrame = [type: 2, messageId: string, action: string, payload: JsonObject];
-export type CallResultFrame = [type: 3, messageId: string, payload: JsonObject];
-export type CallErrorFrame = [type: 4, messageId: string, code: string, description: string, details: JsonObject];
-export type CallResultErrorFrame = [type: 5, messageId: string, code: string, description: string, details: JsonObject];
-export type SendFrame = [type: 6, messageId: string, action: string, payload: JsonObject];
+type M = typeof MessageType;
+/** The two error message types: CALLERROR, and on 2.1 CALLRESULTERROR. */
+export type ErrorMessageType = M['CALLERROR'] | M['CALLRESULTERROR'];
+export type CallFrame = [type: M['CALL'], messageId: string, action: string, payload: JsonObject];
+export type CallResultFrame = [type: M['CALLRESULT'], messageId: string, payload: JsonObject];
+export type CallErrorFrame = [
+  type: M['CALLERROR'],
+  messageId: string,
+  code: string,
+  description: string,
+  details: JsonObject,
+];
+export type CallResultErrorFrame = [
+  type: M['CALLRESULTERROR'],
+  messageId: string,
+  code: string,
+  description: string,
+  details: JsonObject,
+];
+export type SendFrame = [type: M['SEND'], messageId: string, action: string, payload: JsonObject];
 export type Frame = CallFrame | CallResultFrame | CallErrorFrame | CallResultErrorFrame | SendFrame;
 
 /** What was wrong with a frame that did not parse. */
@@ -60,13 +75,9 @@ export function isJsonObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-const NAMES: Readonly<Record<number, string>> = {
-  2: 'CALL',
-  3: 'CALLRESULT',
-  4: 'CALLERROR',
-  5: 'CALLRESULTERROR',
-  6: 'SEND',
-};
+const NAMES: Readonly<Record<number, string>> = Object.fromEntries(
+  Object.entries(MessageType).map(([name, type]) => [type, name]),
+);
 
 function malformed(type: number, id: string, reason: string): FrameFault {
   return new FrameFault('frame-malformed', id, type, `${NAMES[type]}: ${reason}`);
@@ -97,26 +108,28 @@ export function parseFrame(text: string, version: Subprotocol): Frame | FrameFau
     return new FrameFault('frame-unreadable', idOk ? id : UNREADABLE_ID, undefined, 'Message type is unreadable');
   }
   switch (type) {
-    case 2:
-      return checkCallLike(data, 2, id, idOk);
-    case 6:
+    case MessageType.CALL:
+      return checkCallLike(data, MessageType.CALL, id, idOk);
+    case MessageType.SEND:
       if (version !== 'ocpp2.1') break;
-      return checkCallLike(data, 6, id, idOk);
-    case 3:
-      if (data.length !== 3) return malformed(3, idOk ? id : UNREADABLE_ID, 'expected 3 elements');
-      if (!idOk) return malformed(3, UNREADABLE_ID, 'message id must be a string of 1 to 36 characters');
-      if (!isJsonObject(data[2])) return payloadNotObject(3, id);
+      return checkCallLike(data, MessageType.SEND, id, idOk);
+    case MessageType.CALLRESULT: {
+      const result = MessageType.CALLRESULT;
+      if (data.length !== 3) return malformed(result, idOk ? id : UNREADABLE_ID, 'expected 3 elements');
+      if (!idOk) return malformed(result, UNREADABLE_ID, 'message id must be a string of 1 to 36 characters');
+      if (!isJsonObject(data[2])) return payloadNotObject(result, id);
       return data as CallResultFrame;
-    case 5:
+    }
+    case MessageType.CALLRESULTERROR:
       if (version !== 'ocpp2.1') break;
-      return checkErrorLike(data, 5, id, idOk);
-    case 4:
-      return checkErrorLike(data, 4, id, idOk);
+      return checkErrorLike(data, MessageType.CALLRESULTERROR, id, idOk);
+    case MessageType.CALLERROR:
+      return checkErrorLike(data, MessageType.CALLERROR, id, idOk);
   }
   return new FrameFault('unknown-type', idOk ? id : UNREADABLE_ID, type, `Message type ${type} is not supported`);
 }
 
-function checkCallLike(data: unknown[], type: 2 | 6, id: unknown, idOk: boolean): Frame | FrameFault {
+function checkCallLike(data: unknown[], type: M['CALL'] | M['SEND'], id: unknown, idOk: boolean): Frame | FrameFault {
   if (data.length !== 4) return malformed(type, idOk ? (id as string) : UNREADABLE_ID, 'expected 4 elements');
   if (!idOk) return malformed(type, UNREADABLE_ID, 'message id must be a string of 1 to 36 characters');
   if (typeof data[2] !== 'string') return malformed(type, id as string, 'action must be a string');
@@ -124,7 +137,7 @@ function checkCallLike(data: unknown[], type: 2 | 6, id: unknown, idOk: boolean)
   return data as CallFrame | SendFrame;
 }
 
-function checkErrorLike(data: unknown[], type: 4 | 5, id: unknown, idOk: boolean): Frame | FrameFault {
+function checkErrorLike(data: unknown[], type: ErrorMessageType, id: unknown, idOk: boolean): Frame | FrameFault {
   if (data.length !== 5) return malformed(type, idOk ? (id as string) : UNREADABLE_ID, 'expected 5 elements');
   if (!idOk) return malformed(type, UNREADABLE_ID, 'message id must be a string of 1 to 36 characters');
   if (typeof data[2] !== 'string') return malformed(type, id as string, 'error code must be a string');
@@ -134,11 +147,11 @@ function checkErrorLike(data: unknown[], type: 4 | 5, id: unknown, idOk: boolean
 }
 
 export function serializeCall(messageId: string, action: string, payload: object): string {
-  return JSON.stringify([2, messageId, action, payload]);
+  return JSON.stringify([MessageType.CALL, messageId, action, payload]);
 }
 
 export function serializeCallResult(messageId: string, payload: object): string {
-  return JSON.stringify([3, messageId, payload]);
+  return JSON.stringify([MessageType.CALLRESULT, messageId, payload]);
 }
 
 /** A CALLERROR (4) or, 2.1, a CALLRESULTERROR (5). The caller keeps the description within 255 characters. */
@@ -147,11 +160,11 @@ export function serializeCallError(
   code: string,
   description: string,
   details: object,
-  type: 4 | 5 = 4,
+  type: ErrorMessageType = MessageType.CALLERROR,
 ): string {
   return JSON.stringify([type, messageId, code, description, details]);
 }
 
 export function serializeSend(messageId: string, action: string, payload: object): string {
-  return JSON.stringify([6, messageId, action, payload]);
+  return JSON.stringify([MessageType.SEND, messageId, action, payload]);
 }

@@ -1,13 +1,11 @@
 /**
- * Handler registration and routing.
+ * The handler decorators and the types that check handlers against a version.
  *
  * Handlers are declared two ways: standard decorators (`@on(Action.X)`, `@after(Action.X)`) and methods named
  * `on<Action>` (the generated handler interfaces). Decorators record the method function in a module-level WeakMap
- * when the class is defined; the route table of a class is built once, on its first instance, by walking its
- * prototype chain, and cached per constructor. Instances hold no handler table of their own.
+ * when the class is defined; the router (`router.ts`) reads them when it builds a class's route table.
  */
 import type { AfterContext, HandlerContext, HandlerResult } from './messages.ts';
-import type { Direction, ProtocolSpec, Subprotocol, Validator, ValidatorTable } from './protocol.ts';
 
 /** A version's request/response map, as an interface or a type (no index signature needed). */
 export type ActionsOf<M> = { [K in keyof M]: { request: object; response: object } };
@@ -84,7 +82,8 @@ export type AfterDecorator<Actions extends string> = <A extends Actions>(
   action: A,
 ) => <This, F extends AfterHandlerFor<This, A>>(method: F, context: MethodDecoratorContext<This>) => void;
 
-interface Registration {
+/** What a decorator recorded on a method. */
+export interface Registration {
   readonly kind: 'on' | 'after';
   readonly action: string;
   readonly skipValidation: boolean;
@@ -94,7 +93,26 @@ type AnyFunction = (...args: never[]) => unknown;
 
 const registrations = new WeakMap<AnyFunction, Registration[]>();
 
+/** What the decorators recorded on `method`, if anything. */
+export function registrationsOf(method: AnyFunction): readonly Registration[] | undefined {
+  return registrations.get(method);
+}
+
+/** The message for a decorator applied the TypeScript `experimentalDecorators` way (target, key, descriptor). */
+function legacyDecorators(kind: string, action: string, key: unknown): string {
+  return (
+    `@${kind}(${JSON.stringify(action)}) on ${String(key)}: this decorator was called as a legacy ` +
+    '(experimentalDecorators) decorator. ocppkit uses standard ECMAScript decorators: remove ' +
+    '"experimentalDecorators" (and "emitDecoratorMetadata") from tsconfig.json, with TypeScript 5.0 or later; ' +
+    'or name the method on<Action> instead of decorating it.'
+  );
+}
+
 function register(method: AnyFunction, context: ClassMethodDecoratorContext, registration: Registration): void {
+  if (typeof context !== 'object' || context === null) {
+    // legacy decorators pass (prototype, key, descriptor): the second argument is the method's name
+    throw new TypeError(legacyDecorators(registration.kind, registration.action, context));
+  }
   const where = `@${registration.kind}(${JSON.stringify(registration.action)}) on ${String(context.name)}`;
   if (context.kind !== 'method') throw new TypeError(`${where}: only methods can be handlers`);
   if (context.static) throw new TypeError(`${where}: a handler must be an instance method, not static`);
@@ -124,220 +142,3 @@ export const after: AfterDecorator<string> = (action) => (method, context) =>
     action,
     skipValidation: false,
   });
-
-/** Which side of the connection an endpoint is. */
-export type Side = 'csms' | 'charge-point';
-
-/** What binds the generic runtime to one version and one side. */
-export interface EndpointBinding {
-  readonly protocol: ProtocolSpec;
-  readonly validators: ValidatorTable;
-  readonly side: Side;
-}
-
-/** A binding prepared for the hot path. Built once per binding object. */
-export interface CompiledBinding {
-  readonly version: Subprotocol;
-  readonly side: Side;
-  readonly validators: ValidatorTable;
-  /** Every action of the version. */
-  readonly actions: ReadonlySet<string>;
-  /** CALLs this side receives. */
-  readonly incomingCalls: ReadonlySet<string>;
-  /** SENDs this side receives. */
-  readonly incomingSends: ReadonlySet<string>;
-  /** CALLs this side makes. */
-  readonly outgoingCalls: ReadonlySet<string>;
-  /** SENDs this side sends. */
-  readonly outgoingSends: ReadonlySet<string>;
-  /** `<Action>Request` validators by action. */
-  readonly requestValidators: ReadonlyMap<string, Validator<unknown>>;
-  /** `<Action>Response` validators by action. */
-  readonly responseValidators: ReadonlyMap<string, Validator<unknown>>;
-}
-
-const compiledBindings = new WeakMap<EndpointBinding, CompiledBinding>();
-
-function receives(side: Side, direction: Direction): 'call' | 'send' | undefined {
-  switch (direction) {
-    case 'both':
-      return 'call';
-    case 'cp-to-csms':
-      return side === 'csms' ? 'call' : undefined;
-    case 'csms-to-cp':
-      return side === 'charge-point' ? 'call' : undefined;
-    case 'send-cp-to-csms':
-      return side === 'csms' ? 'send' : undefined;
-  }
-}
-
-function sends(side: Side, direction: Direction): 'call' | 'send' | undefined {
-  return receives(side === 'csms' ? 'charge-point' : 'csms', direction);
-}
-
-export function compileBinding(binding: EndpointBinding): CompiledBinding {
-  let compiled = compiledBindings.get(binding);
-  if (compiled !== undefined) return compiled;
-  const actions = new Set<string>();
-  const incomingCalls = new Set<string>();
-  const incomingSends = new Set<string>();
-  const outgoingCalls = new Set<string>();
-  const outgoingSends = new Set<string>();
-  const requestValidators = new Map<string, Validator<unknown>>();
-  const responseValidators = new Map<string, Validator<unknown>>();
-  for (const [action, direction] of Object.entries(binding.protocol.actions)) {
-    actions.add(action);
-    const request = validatorFor(binding.validators, `${action}Request`);
-    if (request !== undefined) requestValidators.set(action, request);
-    const response = validatorFor(binding.validators, `${action}Response`);
-    if (response !== undefined) responseValidators.set(action, response);
-    const rx = receives(binding.side, direction);
-    if (rx === 'call') incomingCalls.add(action);
-    else if (rx === 'send') incomingSends.add(action);
-    const tx = sends(binding.side, direction);
-    if (tx === 'call') outgoingCalls.add(action);
-    else if (tx === 'send') outgoingSends.add(action);
-  }
-  compiled = {
-    version: binding.protocol.subprotocol,
-    side: binding.side,
-    validators: binding.validators,
-    actions,
-    incomingCalls,
-    incomingSends,
-    outgoingCalls,
-    outgoingSends,
-    requestValidators,
-    responseValidators,
-  };
-  compiledBindings.set(binding, compiled);
-  return compiled;
-}
-
-/** The validator named `name` (`BootNotificationRequest`), if the table has it. */
-export function validatorFor(table: ValidatorTable, name: string): Validator<unknown> | undefined {
-  return Object.hasOwn(table, name) ? table[name] : undefined;
-}
-
-/** How one incoming action is handled by one class. */
-export interface Route {
-  readonly action: string;
-  readonly kind: 'call' | 'send';
-  readonly handler: (request: object, context: HandlerContext) => unknown;
-  /** Validation skipped for this handler (`@on(..., { skipValidation: true })`). */
-  readonly skipValidation: boolean;
-  readonly after: readonly ((request: object, context: AfterContext<object>) => unknown)[];
-  readonly requestValidator: Validator<unknown> | undefined;
-  readonly responseValidator: Validator<unknown> | undefined;
-}
-
-export type RouteTable = ReadonlyMap<string, Route>;
-
-const routeTables = new WeakMap<object, { binding: CompiledBinding; routes: RouteTable }>();
-
-const SIDE_NAMES: Readonly<Record<Side, string>> = { csms: 'a CSMS', 'charge-point': 'a charge point' };
-
-interface Found {
-  handler: AnyFunction;
-  skipValidation: boolean;
-  where: string;
-}
-
-/**
- * The route table of the class `ctor` (handlers up to, not including, `stop`), built on first use and cached.
- * Throws a TypeError naming the method when a handler is for an action this side never receives.
- */
-export function routeTable(
-  ctor: { readonly prototype: unknown; readonly name: string },
-  stop: object,
-  binding: CompiledBinding,
-): RouteTable {
-  const cached = routeTables.get(ctor);
-  if (cached !== undefined && cached.binding === binding) return cached.routes;
-
-  const levels: object[] = [];
-  for (let proto: object | null = ctor.prototype as object; proto !== null && proto !== stop; ) {
-    levels.push(proto);
-    proto = Object.getPrototypeOf(proto) as object | null;
-  }
-
-  const className = ctor.name || 'anonymous class';
-  const side = SIDE_NAMES[binding.side];
-  const checkIncoming = (action: string, where: string, kind: 'on' | 'after'): 'call' | 'send' => {
-    if (!binding.actions.has(action)) {
-      throw new TypeError(`${className}.${where}: "${action}" is not an action of ${binding.version}`);
-    }
-    if (binding.incomingCalls.has(action)) return 'call';
-    if (binding.incomingSends.has(action)) {
-      if (kind === 'after') throw new TypeError(`${className}.${where}: @after does not apply to the SEND "${action}"`);
-      return 'send';
-    }
-    throw new TypeError(`${className}.${where}: ${side} never receives "${action}" (${binding.version})`);
-  };
-
-  const seen = new Set<PropertyKey>();
-  const handlers = new Map<string, Found>();
-  // after handlers per level, most derived level first
-  const afterLevels: Map<string, AnyFunction[]>[] = [];
-  for (const proto of levels) {
-    const levelHandlers = new Map<string, Found>();
-    const levelAfter = new Map<string, AnyFunction[]>();
-    for (const key of Reflect.ownKeys(proto)) {
-      if (key === 'constructor' || seen.has(key)) continue;
-      seen.add(key);
-      const descriptor = Object.getOwnPropertyDescriptor(proto, key);
-      const fn: unknown = descriptor?.value;
-      if (typeof fn !== 'function') continue;
-      const name = String(key);
-      const regs = registrations.get(fn as AnyFunction);
-      const found: { action: string; kind: 'on' | 'after'; skipValidation: boolean }[] = [];
-      if (regs !== undefined) {
-        for (const r of regs) found.push(r);
-      } else if (typeof key === 'string' && key.length > 2 && key.startsWith('on')) {
-        const action = key.slice(2);
-        if (binding.actions.has(action)) found.push({ action, kind: 'on', skipValidation: false });
-      }
-      for (const r of found) {
-        checkIncoming(r.action, name, r.kind);
-        if (r.kind === 'after') {
-          const list = levelAfter.get(r.action);
-          if (list === undefined) levelAfter.set(r.action, [fn as AnyFunction]);
-          else list.push(fn as AnyFunction);
-          continue;
-        }
-        const other = levelHandlers.get(r.action);
-        if (other !== undefined && other.handler !== fn) {
-          throw new TypeError(`${className}: "${r.action}" has two handlers, ${other.where} and ${name}`);
-        }
-        levelHandlers.set(r.action, { handler: fn as AnyFunction, skipValidation: r.skipValidation, where: name });
-      }
-    }
-    for (const [action, h] of levelHandlers) if (!handlers.has(action)) handlers.set(action, h);
-    afterLevels.push(levelAfter);
-  }
-
-  const routes = new Map<string, Route>();
-  for (const [action, h] of handlers) {
-    const after: AnyFunction[] = [];
-    for (let i = afterLevels.length - 1; i >= 0; i--) after.push(...(afterLevels[i]?.get(action) ?? []));
-    const kind = binding.incomingCalls.has(action) ? 'call' : 'send';
-    routes.set(action, {
-      action,
-      kind,
-      handler: h.handler as unknown as Route['handler'],
-      skipValidation: h.skipValidation,
-      after: after as unknown as Route['after'],
-      requestValidator: binding.requestValidators.get(action),
-      responseValidator: kind === 'call' ? binding.responseValidators.get(action) : undefined,
-    });
-  }
-  for (const level of afterLevels) {
-    for (const action of level.keys()) {
-      if (!routes.has(action)) {
-        throw new TypeError(`${className}: @after("${action}") without a handler for "${action}"`);
-      }
-    }
-  }
-  routeTables.set(ctor, { binding, routes });
-  return routes;
-}

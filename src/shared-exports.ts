@@ -2,9 +2,11 @@
  * The version-independent part of every public entry point (`ocppkit`, `ocppkit/v16`, `ocppkit/v201`,
  * `ocppkit/v21`): connection and error types, handler contracts. One list, re-exported by each.
  */
+
+export type { CallArgs, CallOptions, SendOptions } from './call-args.ts';
 export type { OcppConnection } from './connection.ts';
 export { CloseCode } from './connection.ts';
-export type { CallArgs, CallOptions, EndpointOptions, SendOptions } from './endpoint.ts';
+export type { EndpointOptions } from './endpoint.ts';
 export {
   CallAbortedError,
   CallError,

@@ -1,8 +1,8 @@
 /**
- * ocppkit's own client side: a 1.6 `ChargePointSession` over a `ws` WebSocket, validation on (the default), with
+ * ocppkit's own client side: a 1.6 `Csms` (the charge-point-side endpoint) over a `ws` WebSocket, validation on (the default), with
  * `maxCallsInFlight` set to the scenario's calls in flight (as ocpp-rpc's client gets `callConcurrency`).
  */
-import { ChargePointSession } from '../../src/v16/index.ts';
+import { Csms } from '../../src/v16/index.ts';
 import { BOOT_REQUEST, MIX } from '../lib/payloads.ts';
 import type { ConnectFn, LoadConnection, Meter } from './meter.ts';
 import { openSocket } from './raw.ts';
@@ -11,7 +11,7 @@ class KitConnection implements LoadConnection {
   readonly #loops: Promise<void>[] = [];
 
   constructor(
-    readonly session: ChargePointSession,
+    readonly session: Csms,
     readonly meter: Meter,
   ) {}
 
@@ -45,5 +45,5 @@ class KitConnection implements LoadConnection {
 
 export const connect: ConnectFn = async (url, identity, meter, inflight) => {
   const ws = await openSocket(url, identity);
-  return new KitConnection(new ChargePointSession(identity, ws, { maxCallsInFlight: inflight }), meter);
+  return new KitConnection(new Csms(identity, ws, { maxCallsInFlight: inflight }), meter);
 };

@@ -9,3 +9,4 @@ export * as call from './call.ts';
 export * as callResult from './call-result.ts';
 export type { V21ChargePointHandlers, V21Handlers } from './handlers.ts';
 export { validators } from './validators.ts';
+export { after, ChargePoint, ChargePointSession, Client, Csms, on } from './endpoints.ts';

@@ -4,7 +4,7 @@ import { createConsoleLogger, isLogLevel, LOG_LEVELS } from '../console-logger.t
 import { ALL_PROTOCOLS, createDemoCsms } from '../demo/index.ts';
 import type { Subprotocol } from '../protocol.ts';
 import { connect } from './connect.ts';
-import { SIMULATE_USAGE, SimulateUsageError, simulateCommand } from './simulate.ts';
+import { SIMULATE_USAGE, SimulateUsageError, simulateCommand } from './simulate/command.ts';
 
 export const USAGE = `Usage: ocppkit <command> [options]
 
@@ -59,15 +59,21 @@ async function serve(args: string[]): Promise<number> {
     logger,
     settings: { rejectedIdTags: new Set(values.reject.split(',').filter(Boolean)) },
   });
-  server.on('connect', (cp, protocol) => logger.info({ identity: cp.identity, protocol }, 'charge point connected'));
+  server.events.on('connect', ({ identity, protocol }) =>
+    logger.info({ identity, protocol }, 'charge point connected'),
+  );
   if (level === 'info') {
     // Every connection logs its frames at debug; at the default level the CLI logs them itself.
-    server.on('connect', (cp) => {
-      cp.events.on('message:in', ({ identity, data }) => logger.info({ identity, frame: data }, 'frame received'));
-      cp.events.on('message:out', ({ identity, data }) => logger.info({ identity, frame: data }, 'frame sent'));
+    server.events.on('connect', ({ chargePoint }) => {
+      chargePoint.events.on('message:in', ({ identity, data }) =>
+        logger.info({ identity, frame: data }, 'frame received'),
+      );
+      chargePoint.events.on('message:out', ({ identity, data }) =>
+        logger.info({ identity, frame: data }, 'frame sent'),
+      );
     });
   }
-  server.on('disconnect', (cp) => logger.info({ identity: cp.identity }, 'charge point disconnected'));
+  server.events.on('disconnect', ({ identity }) => logger.info({ identity }, 'charge point disconnected'));
   const address = await server.listen();
   logger.info({ port: address.port, protocols: values.protocols }, 'ocppkit demo CSMS listening');
   await new Promise<void>((resolve) => {

@@ -57,10 +57,13 @@ export class ConnectError extends Error {
   override readonly name: string = 'ConnectError';
   /** The HTTP status the server answered the upgrade request with (401: authentication failed). */
   readonly status: number | undefined;
+  /** The URL the client tried to connect to, when known. */
+  readonly url: string | undefined;
   /** An error with the HTTP `status` the server answered the upgrade request with, if it answered. */
-  constructor(message: string, status?: number, options?: ErrorOptions) {
+  constructor(message: string, status?: number, options?: ErrorOptions & { url?: string }) {
     super(message, options);
     this.status = status;
+    this.url = options?.url;
   }
 }
 

@@ -1,5 +1,5 @@
 /** The events of a charge-point-side client. */
-import { Emitter, type FrameEvent } from '../events.ts';
+import { Emitter, type FrameEvent, type HandlerErrorEvent, type ValidationFailedEvent } from '../events.ts';
 import type { Subprotocol } from '../protocol.ts';
 
 /** A connection attempt starts. */
@@ -133,6 +133,10 @@ export interface ClientEventMap {
   'message:in': FrameEvent;
   /** A frame sent. */
   'message:out': FrameEvent;
+  /** A handler of this client failed (it threw, missed its deadline or returned an invalid response). */
+  'handler:error': HandlerErrorEvent;
+  /** A payload failed its schema: one the CSMS sent, one of our handlers returned, or one of ours refused. */
+  'validation:failed': ValidationFailedEvent;
   /** A queued message was answered. */
   'queue:delivered': QueueDeliveredEvent;
   /** A queued message failed and will be sent again. */

@@ -1,13 +1,7 @@
 /** What every version binding exports of the client besides its `Client` class. */
 export { basicAuthHeader } from '../auth.ts';
 export { type BackOffOptions, DEFAULT_BACK_OFF, type Timers } from './backoff.ts';
-export {
-  ChargePointClient,
-  type ClientOptions,
-  type ClientState,
-  type ClientTlsOptions,
-  connectionUrl,
-} from './client.ts';
+export { ChargePointClient } from './client.ts';
 export { ClientStoppedError, ConnectError, NotConnectedError, QueueOverflowError, SubprotocolError } from './errors.ts';
 export type {
   ClientCloseEvent,
@@ -23,4 +17,5 @@ export type {
   QueueRetryEvent,
   ReconnectScheduledEvent,
 } from './events.ts';
+export { type ClientOptions, type ClientState, type ClientTlsOptions, connectionUrl } from './options.ts';
 export { MemoryQueueStore, QUEUE_DEFAULTS, type QueuedMessage, type QueueOptions, type QueueStore } from './queue.ts';

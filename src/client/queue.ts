@@ -5,7 +5,7 @@
  * process, kept across drops and, with a persistent `QueueStore`, across restarts.
  */
 import { randomUUID } from 'node:crypto';
-import type { CallOptions } from '../endpoint.ts';
+import type { CallOptions } from '../call-args.ts';
 import { CallAbortedError, CallError, CallTimeoutError, ConnectionClosedError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { Timers } from './backoff.ts';

@@ -78,7 +78,7 @@ export type EventMessage =
   | { t: 'disconnect'; identity: string; nodeId: string; superseded: boolean }
   | { t: 'leave'; nodeId: string; incarnation: string };
 
-/** One frame of one charge point (on `<prefix>:messages`, when message sharing is on). */
+/** One frame of one charge point (on `<prefix>:messages`, when message sharing is on): the `message` event's fields. */
 export interface FrameMessage {
   /** The charge point's identity. */
   identity: string;

@@ -24,7 +24,7 @@ describe('against the demo CSMS', () => {
     const cp = track(new v16.Client({ url: demo.url, identity: 'CP16' }));
     await cp.connect();
     expect(cp.connected).toBe(true);
-    expect(cp.session?.protocol).toBe('ocpp1.6');
+    expect(cp.endpoint?.protocol).toBe('ocpp1.6');
     const boot = await cp.call(new v16.call.BootNotification({ chargePointVendor: 'V', chargePointModel: 'M' }));
     expect(boot.status).toBe('Accepted');
     await cp.call('StatusNotification', { connectorId: 1, errorCode: 'NoError', status: 'Available' });
@@ -52,7 +52,7 @@ describe('against the demo CSMS', () => {
     cleanup.push(() => demo.server.close());
     const cp = track(new Client({ url: demo.url, identity: 'CS2' }));
     await cp.connect();
-    expect(cp.session?.protocol).toBe(protocol);
+    expect(cp.endpoint?.protocol).toBe(protocol);
     const boot = await cp.call('BootNotification', {
       reason: 'PowerUp',
       chargingStation: { model: 'M', vendorName: 'V' },
@@ -96,7 +96,7 @@ describe('handlers', () => {
     @v16.on(v16.Action.Reset)
     async reset(request: v16.ResetRequest, context: HandlerContext) {
       this.seen.push(`reset ${request.type} ${context.identity}`);
-      this.sessions.add(this.session);
+      this.sessions.add(this.endpoint);
       // a handler may await its own call
       await this.call('StatusNotification', { connectorId: 0, errorCode: 'NoError', status: 'Unavailable' });
       return { status: 'Accepted' as const };
@@ -132,7 +132,7 @@ describe('handlers', () => {
     cleanup.push(() => server.close());
     const cp = track(new Charger16({ url, identity: 'H1', backOff: { waitMinimum: 10, randomRange: 0 } }));
     await cp.connect();
-    const first = cp.session;
+    const first = cp.endpoint;
 
     const csms = () => server.get('H1') as Csms;
     expect(await csms().call('Reset', { type: 'Soft' })).toEqual({ status: 'Accepted' });
@@ -145,8 +145,8 @@ describe('handlers', () => {
     csms().connection.terminate?.();
     await next(cp, 'open', (e) => e.reconnected);
     await until(() => server.get('H1') !== undefined);
-    expect(cp.session).not.toBe(first);
-    expect(cp.session?.constructor).toBe(first?.constructor);
+    expect(cp.endpoint).not.toBe(first);
+    expect(cp.endpoint?.constructor).toBe(first?.constructor);
     expect(await csms().call('Reset', { type: 'Hard' })).toEqual({ status: 'Accepted' });
     await until(() => cp.seen.length === 6);
     expect(cp.seen).toEqual([
@@ -257,4 +257,59 @@ test('2.1 SEND goes out through the client', async () => {
   await cp.connect();
   cp.send('NotifyPeriodicEventStream', { id: 1, pending: 0, basetime: now(), data: [{ t: 0, v: '1' }] });
   await until(() => received.length === 1);
+});
+
+describe('what the newcomer runs into', () => {
+  test('an HTTP 404 at the upgrade: the ConnectError names the URL and carries it', async () => {
+    const { createServer } = await import('node:http');
+    const http = createServer((_request, response) => response.writeHead(404).end());
+    http.on('upgrade', (_request, socket) => socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n'));
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    cleanup.push(() => new Promise((resolve) => http.close(resolve)));
+    const { port } = http.address() as { port: number };
+    const cp = track(new v16.Client({ url: `ws://127.0.0.1:${port}/ocpp`, identity: 'CP-404', reconnect: false }));
+    const failed = next(cp, 'connect:error');
+    await expect(cp.connect()).rejects.toThrow();
+    const error = (await failed).error as v16.ConnectError;
+    expect(error.status).toBe(404);
+    expect(error.url).toBe(`ws://127.0.0.1:${port}/ocpp/CP-404`);
+    expect(error.message).toBe(`The CSMS refused the connection to ws://127.0.0.1:${port}/ocpp/CP-404: HTTP 404`);
+  });
+
+  test('a handler that throws reaches the client’s handler:error event, and the CSMS gets InternalError', async () => {
+    let answer: Promise<unknown> | undefined;
+    class Csms extends v16.ChargePoint {
+      onBootNotification() {
+        answer = this.call('Reset', { type: 'Soft' }).catch((error: unknown) => error);
+        return { currentTime: now(), interval: 10, status: 'Accepted' as const };
+      }
+    }
+    const { server, url } = await startServer({ 'ocpp1.6': Csms });
+    cleanup.push(() => server.close());
+    class Charger extends v16.Client {
+      onReset(): never {
+        throw new Error('relay stuck');
+      }
+    }
+    const cp = track(new Charger({ url, identity: 'CP-ERR' }));
+    const failed = next(cp, 'handler:error');
+    await cp.connect();
+    await cp.call('BootNotification', { chargePointVendor: 'V', chargePointModel: 'M' });
+    const event = await failed;
+    expect(event).toMatchObject({ identity: 'CP-ERR', phase: 'handler', action: 'Reset' });
+    expect((event.error as Error).message).toBe('relay stuck');
+    await until(() => answer !== undefined);
+    expect(await answer).toMatchObject({ code: 'InternalError' });
+  });
+
+  test('a misspelt handler of a client class is refused at construction, naming the method', () => {
+    class Charger extends v16.Client {
+      onRemoteStartTransation() {
+        return { status: 'Accepted' as const };
+      }
+    }
+    expect(() => new Charger({ url: 'ws://127.0.0.1:1', identity: 'CP-X' })).toThrow(
+      /^Charger\.onRemoteStartTransation: .*Did you mean onRemoteStartTransaction\?/,
+    );
+  });
 });

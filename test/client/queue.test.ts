@@ -389,7 +389,7 @@ test('an incoming CALL is answered before the next queued message goes out', asy
   const csms = recordingCsms16();
   const { server, url } = await startServer({ 'ocpp1.6': csms.Csms });
   cleanup.push(() => server.close());
-  server.on('connect', (chargePoint) => {
+  server.events.on('connect', ({ chargePoint }) => {
     void (chargePoint as v16.ChargePoint).call('GetConfiguration', {});
   });
   class Slow extends v16.Client {

@@ -95,7 +95,9 @@ test('connect timeout: an attempt that does not open in time fails and is retrie
   void cp.connect().catch(() => {});
   await until(() => log.filter((e) => e.name === 'connect:error').length === 2);
   const [c1, e1] = log;
-  expect((e1?.event as v16.ConnectErrorEvent | undefined)?.error.message).toBe('No connection within 100 ms');
+  const error = (e1?.event as v16.ConnectErrorEvent | undefined)?.error as v16.ConnectError | undefined;
+  expect(error?.message).toBe(`No connection to ${cp.url} within 100 ms`);
+  expect(error?.url).toBe(cp.url);
   expect((e1?.at ?? 0) - (c1?.at ?? 0)).toBeGreaterThanOrEqual(97);
   expect((e1?.at ?? 0) - (c1?.at ?? 0)).toBeLessThan(1000);
   expect(cp.state).not.toBe('open');
@@ -114,7 +116,7 @@ describe('subprotocol', () => {
     server.get('P1')?.close();
     await next(cp, 'open');
     expect(handshakes.map((r) => r.headers['sec-websocket-protocol'])).toEqual(['ocpp2.0.1', 'ocpp2.0.1']);
-    expect(cp.session?.protocol).toBe('ocpp2.0.1');
+    expect(cp.endpoint?.protocol).toBe('ocpp2.0.1');
   });
 
   test('a server that switches on a reconnect: a clear SubprotocolError and the client stops', async () => {
@@ -206,7 +208,7 @@ test('pending calls reject at once when the connection drops', async () => {
   await cp.connect();
   const first = cp.call('Heartbeat');
   const second = cp.call('Heartbeat'); // waits behind the first
-  await until(() => (cp.session?.pendingCalls ?? 0) === 2);
+  await until(() => (cp.endpoint?.pendingCalls ?? 0) === 2);
   const started = Date.now();
   server.get('D1')?.connection.terminate?.();
   const errors = await Promise.all([first.catch((e: unknown) => e), second.catch((e: unknown) => e)]);

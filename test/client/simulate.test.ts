@@ -2,7 +2,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { formatSummary, percentile, type SimulationSummary, simulate } from '../../src/cli/simulate.ts';
+import { SimulateUsageError, simulateCommand } from '../../src/cli/simulate/command.ts';
+import { formatSummary, percentile, type SimulationSummary } from '../../src/cli/simulate/report.ts';
+import { simulate } from '../../src/cli/simulate/scenario.ts';
 import type { Subprotocol } from '../../src/protocol.ts';
 import type { ProtocolClasses } from '../../src/server.ts';
 import * as v16 from '../../src/v16/index.ts';
@@ -347,6 +349,254 @@ describe.each(['ocpp1.6', 'ocpp2.0.1', 'ocpp2.1'] as const)('the simulator answe
     expect(text).toContain('errors: none');
     expect(text).toContain('CSMS calls answered: ');
   }, 20_000);
+});
+
+/** How a test CSMS answers the n-th BootNotification (from 1). */
+type BootAnswer = (n: number) => { status: 'Accepted' | 'Pending' | 'Rejected'; interval: number };
+
+/**
+ * A CSMS that answers every message the simulator sends, with or without DataTransfer, and records the actions it
+ * received and when (`received`).
+ */
+function plainCsms(
+  protocol: Subprotocol,
+  received: { action: string; at: number }[],
+  boot: BootAnswer,
+  dataTransfer = true,
+) {
+  const got = (action: string) => received.push({ action, at: performance.now() });
+  const time = () => new Date().toISOString();
+  let boots = 0;
+  const bootAnswer = () => ({ currentTime: time(), ...boot(++boots) });
+  if (protocol === 'ocpp1.6') {
+    let nextId = 1;
+    class Csms16 extends v16.ChargePoint {
+      onBootNotification() {
+        got('BootNotification');
+        return bootAnswer();
+      }
+      onStatusNotification() {
+        got('StatusNotification');
+        return {};
+      }
+      onHeartbeat() {
+        got('Heartbeat');
+        return { currentTime: time() };
+      }
+      onAuthorize() {
+        got('Authorize');
+        return { idTagInfo: { status: 'Accepted' as const } };
+      }
+      onStartTransaction() {
+        got('StartTransaction');
+        return { idTagInfo: { status: 'Accepted' as const }, transactionId: nextId++ };
+      }
+      onMeterValues() {
+        got('MeterValues');
+        return {};
+      }
+      onStopTransaction() {
+        got('StopTransaction');
+        return {};
+      }
+    }
+    class Csms16WithDataTransfer extends Csms16 {
+      onDataTransfer() {
+        got('DataTransfer');
+        return { status: 'UnknownVendorId' as const };
+      }
+    }
+    return dataTransfer ? Csms16WithDataTransfer : Csms16;
+  }
+  const Base = (protocol === 'ocpp2.0.1' ? v201.ChargePoint : v21.ChargePoint) as typeof v201.ChargePoint;
+  class Csms2 extends Base {
+    onBootNotification() {
+      got('BootNotification');
+      return bootAnswer();
+    }
+    onStatusNotification() {
+      got('StatusNotification');
+      return {};
+    }
+    onHeartbeat() {
+      got('Heartbeat');
+      return { currentTime: time() };
+    }
+    onAuthorize() {
+      got('Authorize');
+      return { idTokenInfo: { status: 'Accepted' as const } };
+    }
+    onTransactionEvent() {
+      got('TransactionEvent');
+      return {};
+    }
+  }
+  class Csms2WithDataTransfer extends Csms2 {
+    onDataTransfer() {
+      got('DataTransfer');
+      return { status: 'UnknownVendorId' as const };
+    }
+  }
+  return dataTransfer ? Csms2WithDataTransfer : Csms2;
+}
+
+const accept: BootAnswer = () => ({ status: 'Accepted', interval: 300 });
+
+/** `ocppkit simulate …` in this process: its exit code and what it printed. */
+async function command(args: string[]): Promise<{ code: number; text: string; ms: number }> {
+  const output = new PassThrough();
+  let text = '';
+  output.on('data', (chunk: Buffer) => {
+    text += chunk.toString();
+  });
+  const started = performance.now();
+  const code = await simulateCommand(args, output);
+  return { code, text, ms: performance.now() - started };
+}
+
+const actionsOf = (received: { action: string }[]) => received.map((r) => r.action);
+
+describe.each(['ocpp1.6', 'ocpp2.0.1', 'ocpp2.1'] as const)('a CSMS without DataTransfer (%s)', (protocol) => {
+  test('the run fails and the summary names the action; with --skip DataTransfer it passes', async () => {
+    const received: { action: string; at: number }[] = [];
+    const { server, url } = await startServer({ [protocol]: plainCsms(protocol, received, accept, false) });
+    const args = [url, '--protocol', protocol, '--count', '1', '--duration', '1', '--interval', '0.1'];
+    try {
+      const without = await command(args);
+      expect(without.code).toBe(1);
+      expect(without.text).toContain(
+        'not supported by the CSMS: DataTransfer (NotSupported); sent no more, leave out with --skip DataTransfer',
+      );
+      // answered NotSupported once, then never sent again
+      expect(without.text).toMatch(/^DataTransfer +1 +1 /m);
+      expect(without.text).toMatch(/^NotSupported +1$/m);
+      expect(without.text).toMatch(/^boot accepted: 1\/1 {2}rejected: 0 {2}pending: 0$/m);
+
+      const skipped = await command([...args, '--skip', 'DataTransfer']);
+      expect(skipped.code).toBe(0);
+      expect(skipped.text).toContain('errors: none');
+      expect(skipped.text).toContain('skipped: DataTransfer');
+      expect(skipped.text).not.toMatch(/^DataTransfer /m);
+      expect(skipped.text).not.toContain('not supported by the CSMS');
+      expect(skipped.text).toMatch(/^Authorize +[1-9]\d* +0 /m);
+    } finally {
+      await server.close();
+    }
+  }, 20_000);
+});
+
+describe.each(['ocpp1.6', 'ocpp2.0.1'] as const)('the BootNotification answer (%s)', (protocol) => {
+  test('Rejected: the charge point stops there (no Authorize), the summary counts it, exit code 1', async () => {
+    const received: { action: string; at: number }[] = [];
+    const { server, url } = await startServer({
+      [protocol]: plainCsms(protocol, received, () => ({ status: 'Rejected', interval: 60 })),
+    });
+    let disconnected = 0;
+    server.events.on('disconnect', () => disconnected++);
+    try {
+      const { code, text, ms } = await command([url, '--protocol', protocol, '--count', '2', '--duration', '5']);
+      expect(code).toBe(1);
+      expect(text).toMatch(/^boot accepted: 0\/2 {2}rejected: 2 {2}pending: 0$/m);
+      expect(text).toContain('rejected charge points stopped after their BootNotification');
+      expect(text).toContain('errors: none');
+      // stopped long before the time was up: the clients closed their connections
+      expect(ms).toBeLessThan(4000);
+      await until(() => disconnected === 2, 5000, 'both charge points to disconnect');
+    } finally {
+      await server.close();
+    }
+    expect(actionsOf(received)).toEqual(['BootNotification', 'BootNotification']);
+  }, 20_000);
+
+  test('Pending: it waits the interval, boots again and goes on once accepted', async () => {
+    const received: { action: string; at: number }[] = [];
+    const boot: BootAnswer = (n) =>
+      n === 1 ? { status: 'Pending', interval: 1 } : { status: 'Accepted', interval: 300 };
+    const { server, url } = await startServer({ [protocol]: plainCsms(protocol, received, boot) });
+    let summary: SimulationSummary;
+    try {
+      summary = await simulate({
+        url,
+        protocol,
+        count: 1,
+        duration: 2500,
+        meterInterval: 100,
+        output: new PassThrough(),
+      });
+    } finally {
+      await server.close();
+    }
+    expect(summary.errors).toEqual({});
+    expect([summary.accepted, summary.rejected, summary.pending]).toEqual([1, 0, 0]);
+    const actions = actionsOf(received);
+    // nothing but the BootNotification while Pending
+    expect(actions.slice(0, 2)).toEqual(['BootNotification', 'BootNotification']);
+    expect((received[1]?.at ?? 0) - (received[0]?.at ?? 0)).toBeGreaterThanOrEqual(950);
+    expect(actions).toContain('Authorize');
+  }, 20_000);
+
+  test('Pending until the time is up: counted as pending, nothing else sent, exit code 1', async () => {
+    const received: { action: string; at: number }[] = [];
+    const { server, url } = await startServer({
+      [protocol]: plainCsms(protocol, received, () => ({ status: 'Pending', interval: 60 })),
+    });
+    try {
+      const { code, text } = await command([url, '--protocol', protocol, '--count', '1', '--duration', '1']);
+      expect(code).toBe(1);
+      expect(text).toMatch(/^boot accepted: 0\/1 {2}rejected: 0 {2}pending: 1$/m);
+    } finally {
+      await server.close();
+    }
+    expect(actionsOf(received)).toEqual(['BootNotification']);
+  }, 20_000);
+});
+
+describe('--skip', () => {
+  test('leaving out Authorize and the transaction messages: none of them is sent, no transactions', async () => {
+    const received: { action: string; at: number }[] = [];
+    const { server, url } = await startServer({ 'ocpp1.6': plainCsms('ocpp1.6', received, accept) });
+    try {
+      const { code, text } = await command([
+        url,
+        '--count',
+        '1',
+        '--duration',
+        '1',
+        '--interval',
+        '0.1',
+        '--skip',
+        'Authorize,StartTransaction',
+      ]);
+      expect(code).toBe(0);
+      expect(text).toContain('skipped: Authorize, StartTransaction');
+      expect(text).toMatch(/transactions: 0$/m);
+    } finally {
+      await server.close();
+    }
+    const actions = new Set(actionsOf(received));
+    expect([...actions].sort()).toEqual(['BootNotification', 'DataTransfer', 'Heartbeat', 'StatusNotification']);
+  }, 20_000);
+
+  test('an action the version does not have, or the simulator never sends, is a usage error', async () => {
+    const url = 'ws://127.0.0.1:1';
+    await expect(command([url, '--skip', 'Nope'])).rejects.toThrow(
+      new SimulateUsageError(
+        '--skip: unknown action Nope: not an ocpp1.6 action (it takes Authorize, DataTransfer, Heartbeat, MeterValues, StartTransaction, StatusNotification, StopTransaction)',
+      ),
+    );
+    await expect(command([url, '--protocol', 'ocpp2.0.1', '--skip', 'StartTransaction'])).rejects.toThrow(
+      /^--skip: unknown action StartTransaction: not an ocpp2\.0\.1 action/,
+    );
+    await expect(command([url, '--skip', 'Reset'])).rejects.toThrow(
+      /^--skip: Reset is never sent by a simulated ocpp1\.6 charge point/,
+    );
+    await expect(command([url, '--skip', 'BootNotification'])).rejects.toThrow(
+      '--skip: BootNotification cannot be skipped: every session starts with it',
+    );
+    await expect(
+      simulate({ url, protocol: 'ocpp2.1', count: 1, duration: 100, skip: ['MeterValues'] }),
+    ).rejects.toThrow(RangeError);
+  });
 });
 
 test('percentile: nearest rank', () => {

@@ -25,9 +25,9 @@ export async function calls(cp: v16.Client, cs: v201.Client, cs21: v21.Client) {
   // @ts-expect-error 2.0.1 has no SEND message
   cs.send('NotifyPeriodicEventStream', {});
   // the open connection's endpoint is typed for the same side
-  expectTypeOf(await cp.session?.call('Heartbeat')).toEqualTypeOf<v16.HeartbeatResponse | undefined>();
+  expectTypeOf(await cp.endpoint?.call('Heartbeat')).toEqualTypeOf<v16.HeartbeatResponse | undefined>();
   // @ts-expect-error not through the session either
-  await cp.session?.call('RemoteStartTransaction', { idTag: 'A' });
+  await cp.endpoint?.call('RemoteStartTransaction', { idTag: 'A' });
 }
 
 export class Handlers16 extends v16.Client implements v16.V16ChargePointHandlers {

@@ -1,14 +1,18 @@
 /**
- * The Redis adapter in one process, against a real redis-server the test starts: cluster-wide events and frames,
+ * The Redis adapter in one process, against a real redis-server the test starts: cluster-wide events and frames
+ * (`cluster.events`, and the deprecated `EventEmitter` form), the server's remote caller plugged and unplugged,
  * lookups, back-pressure on both sides, aborts, a node leaving with calls in flight, Redis unreachable, duplicate
  * requests (as a reconnect sends them), and presence written again after Redis loses everything.
  */
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   ChargePointNotConnectedError,
   ClusterBusyError,
   ClusterClosedError,
+  type ClusterConnectEvent,
+  type ClusterDisconnectEvent,
+  type ClusterMessageEvent,
   ClusterTimeoutError,
   RedisCluster,
 } from '../../src/cluster-redis/index.ts';
@@ -48,9 +52,12 @@ describe.skipIf(!enabled)('RedisCluster in one process', () => {
   it('shares connect, disconnect and frames across nodes; locate, list and nodes agree', async () => {
     const seen: string[] = [];
     const frames: string[] = [];
-    a.cluster.on('connect', (e) => seen.push(`connect ${e.identity} ${e.nodeId} ${e.protocol}`));
-    a.cluster.on('disconnect', (e) => seen.push(`disconnect ${e.identity} ${e.nodeId} ${e.superseded}`));
-    a.cluster.on('message', (e) => frames.push(`${e.nodeId} ${e.identity} ${e.direction} ${e.data.slice(0, 2)}`));
+    const onConnect = (e: ClusterConnectEvent) => seen.push(`connect ${e.identity} ${e.nodeId} ${e.protocol}`);
+    const onDisconnect = (e: ClusterDisconnectEvent) =>
+      seen.push(`disconnect ${e.identity} ${e.nodeId} ${e.superseded}`);
+    const onMessage = (e: ClusterMessageEvent) =>
+      frames.push(`${e.nodeId} ${e.identity} ${e.direction} ${e.data.slice(0, 2)}`);
+    a.cluster.events.on('connect', onConnect).on('disconnect', onDisconnect).on('message', onMessage);
     const sim = await open(b, 'ev-1', 'ocpp2.0.1');
     expect(await a.cluster.locate('ev-1')).toEqual({
       identity: 'ev-1',
@@ -67,11 +74,65 @@ describe.skipIf(!enabled)('RedisCluster in one process', () => {
     expect(seen).toContain('connect ev-1 b ocpp2.0.1');
     expect(frames).toEqual(['b ev-1 out [2', 'b ev-1 in [3']);
     expect(await a.cluster.locate('ev-1')).toBeUndefined();
+    a.cluster.events.off('connect', onConnect).off('disconnect', onDisconnect).off('message', onMessage);
+  });
+
+  it('emits the deprecated EventEmitter tuples only to their listeners; a throwing listener is ignored', async () => {
+    const emit = vi.spyOn(a.cluster, 'emit');
+    const objects: ClusterConnectEvent[] = [];
+    const onObject = (e: ClusterConnectEvent) => objects.push(e);
+    const buggy = () => {
+      throw new Error('listener bug');
+    };
+    a.cluster.events.on('connect', buggy).on('connect', onObject);
+    await open(b, 'old-0');
+    await until(() => objects.some((e) => e.identity === 'old-0'), 'connect object');
+    // nobody listens to the deprecated form: it is not emitted
+    expect(emit).not.toHaveBeenCalled();
+
+    const tuples: unknown[][] = [];
+    const onTuple = (...args: unknown[]) => tuples.push(args);
+    a.cluster.on('connect', onTuple);
+    a.cluster.once('disconnect', onTuple);
+    const sim = await open(b, 'old-1', 'ocpp2.1');
+    sim.close();
+    await until(() => tuples.length >= 2, 'tuples seen');
+    expect(tuples).toEqual([
+      [{ identity: 'old-1', protocol: 'ocpp2.1', nodeId: 'b' }],
+      [{ identity: 'old-1', nodeId: 'b', superseded: false }],
+    ]);
+    // one object per event, the same in both forms
+    expect(tuples[0]?.[0]).toBe(objects.find((e) => e.identity === 'old-1'));
+    expect(a.cluster.listenerCount('disconnect')).toBe(0);
+    a.cluster.off('connect', onTuple);
+    a.cluster.events.off('connect', buggy).off('connect', onObject);
+    emit.mockRestore();
+  });
+
+  it('plugs itself into the server with useRemoteCaller and server.events, and unplugs on close', async () => {
+    const server = new OcppServer({ protocols, pingInterval: 0 });
+    const cluster = new RedisCluster(server, { redis: redis.url, nodeId: 'plug', prefix: 'test' });
+    expect(server.events.has('connect')).toBe(false);
+    await cluster.start();
+    expect(server.remoteCaller).toBe(cluster);
+    expect(server.events.has('connect') && server.events.has('disconnect')).toBe(true);
+    await cluster.close();
+    expect(server.remoteCaller).toBeUndefined();
+    expect(server.events.has('connect') || server.events.has('disconnect')).toBe(false);
+
+    // another caller installed since: closing leaves it in place
+    const second = new RedisCluster(server, { redis: redis.url, nodeId: 'plug-2', prefix: 'test' });
+    await second.start();
+    const other = { call: async () => 'other', callAs: async () => 'other' };
+    server.useRemoteCaller(other);
+    await second.close();
+    expect(server.remoteCaller).toBe(other);
+    await server.close();
   });
 
   it('server.call() on one node reaches a charge point connected to another, typed per version', async () => {
     await open(b, 'sc-1', 'ocpp2.0.1');
-    expect(a.server.remote).toBe(a.cluster);
+    expect(a.server.remoteCaller).toBe(a.cluster);
     await expect(a.server.call('sc-1', 'DataTransfer', dataTransfer('via server'))).resolves.toMatchObject({
       status: expect.any(String),
     });
@@ -138,7 +199,7 @@ describe.skipIf(!enabled)('RedisCluster in one process', () => {
     const c = await startNode(redis.url, 'c');
     await open(c, 'lv-1');
     const lost: string[] = [];
-    a.cluster.on('node:lost', (e) => lost.push(`${e.nodeId} ${e.reason}`));
+    a.cluster.events.on('node:lost', (e) => lost.push(`${e.nodeId} ${e.reason}`));
     const inFlight = a.cluster.call('lv-1', 'TriggerMessage', { requestedMessage: 'Heartbeat' });
     await sleep(100);
     await c.close();

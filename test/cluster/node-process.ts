@@ -42,8 +42,7 @@ const send = (message: NodeOut) => process.send?.(message);
 const node = await startNode(redisUrl, nodeId);
 let connects = 0;
 let disconnects = 0;
-node.cluster.on('connect', () => connects++);
-node.cluster.on('disconnect', () => disconnects++);
+node.cluster.events.on('connect', () => connects++).on('disconnect', () => disconnects++);
 
 function run(order: CallOrder): void {
   const started = performance.now();

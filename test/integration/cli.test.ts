@@ -1,4 +1,4 @@
-/** The `ocppkit` command line as users run it: `serve` and its flags, `npm start`, and `connect`. */
+/** The `ocppkit` command line as users run it: `serve` and its flags, `npm start`, `connect` and `simulate`. */
 import { describe, expect, it } from 'vitest';
 import { ISO_DATE_TIME, RawClient, rawHandshake, readRawFrame, sleep, within } from '../server/helpers.ts';
 import { freePort, GUIDE_FRAME, linesWith, runCommand, runTs, START_TIMEOUT, startServerProcess } from './process.ts';
@@ -118,5 +118,25 @@ describe('ocppkit connect', () => {
     const cli = runTs('src/cli/bin.ts', ['connect']);
     expect(await within(cli.exited, START_TIMEOUT, 'connect exits')).toEqual({ code: 2, signal: null });
     expect(cli.stderr).toMatch(/connect needs a URL/);
+  });
+});
+
+describe('ocppkit simulate', () => {
+  it('--help and -h print its usage and exit with status 0', async () => {
+    for (const flag of ['--help', '-h']) {
+      const cli = runTs('src/cli/bin.ts', ['simulate', flag]);
+      expect(await within(cli.exited, START_TIMEOUT, `simulate ${flag} exits`)).toEqual({ code: 0, signal: null });
+      expect(cli.stdout).toMatch(/^Usage: ocppkit simulate <url> \[options\]\n/);
+      expect(cli.stdout).toMatch(/^ {4}--skip <actions> /m);
+      expect(cli.stdout).toMatch(/^ {4}Exit status: 0 /m);
+      expect(cli.stderr).toBe('');
+    }
+  });
+
+  it('an unknown action in --skip: the reason, the usage and exit status 2', async () => {
+    const cli = runTs('src/cli/bin.ts', ['simulate', 'ws://127.0.0.1:1', '--skip', 'DataTransfer,Nope']);
+    expect(await within(cli.exited, START_TIMEOUT, 'simulate exits')).toEqual({ code: 2, signal: null });
+    expect(cli.stderr).toMatch(/^ocppkit: --skip: unknown action Nope: not an ocpp1\.6 action \(it takes Authorize, /);
+    expect(cli.stderr).toContain('Usage: ocppkit');
   });
 });

@@ -69,10 +69,14 @@ const handlers = {
   },
 };
 
+/** A class of `base`'s version with the handlers above that are actions of that version. */
 function tableClass(base: unknown): AnyChargePointClass {
   const Base = base as typeof v16.ChargePoint;
   class TableChargePoint extends Base {}
-  Object.assign(TableChargePoint.prototype, handlers);
+  const actions = Base.versionSide?.protocol.actions ?? {};
+  for (const [name, handler] of Object.entries(handlers)) {
+    if (Object.hasOwn(actions, name.slice(2))) Object.assign(TableChargePoint.prototype, { [name]: handler });
+  }
   return TableChargePoint;
 }
 

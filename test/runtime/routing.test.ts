@@ -1,6 +1,6 @@
 /** Handler discovery: decorators and on<Action> methods, after-handlers, the per-class route table. */
 import { describe, expect, test, vi } from 'vitest';
-import { compileBinding, routeTable } from '../../src/routing.ts';
+import { actionTable, routeTable } from '../../src/router.ts';
 import { createConnectionPair } from '../../src/testing.ts';
 import {
   Action,
@@ -11,7 +11,7 @@ import {
   type BootNotificationRequest,
   type BootNotificationResponse,
   ChargePoint,
-  ChargePointSession,
+  Csms,
   callResult,
   type HandlerContext,
   type HeartbeatRequest,
@@ -75,8 +75,8 @@ describe('routing', () => {
       onHeartbeat(_request: HeartbeatRequest, context: HandlerContext) {
         return { currentTime: context.messageId };
       }
-      // not an action: an ordinary method
-      onSomethingElse() {
+      // not on + an upper-case letter: an ordinary method
+      online() {
         return 1;
       }
     }
@@ -91,7 +91,7 @@ describe('routing', () => {
   });
 
   test('the charge-point side routes what the CSMS sends', async () => {
-    class Charger extends ChargePointSession implements V16ChargePointHandlers {
+    class Charger extends Csms implements V16ChargePointHandlers {
       onRemoteStartTransaction(request: RemoteStartTransactionRequest) {
         return { status: request.idTag === 'OK' ? ('Accepted' as const) : ('Rejected' as const) };
       }
@@ -156,7 +156,7 @@ describe('routing', () => {
       'Wrong.onRemoteStartTransaction: a CSMS never receives "RemoteStartTransaction" (ocpp1.6)',
     );
 
-    class WrongDecorated extends ChargePointSession {
+    class WrongDecorated extends Csms {
       // a cast defeats the compile-time check; construction still refuses it
       @untypedOn('BootNotification')
       boot() {
@@ -240,15 +240,85 @@ describe('routing', () => {
     } finally {
       ownKeys.mockRestore();
     }
-    const binding = compileBinding({ protocol, validators, side: 'csms' });
-    expect([...routeTable(Csms, ChargePoint.prototype, binding).keys()]).toEqual(['Heartbeat']);
+    const table = actionTable({ protocol, validators, side: 'csms' });
+    expect([...routeTable(Csms, table, ChargePoint.prototype).keys()]).toEqual(['Heartbeat']);
     // instances carry no handler table of their own
-    expect(Object.keys(new Csms('CP-3', createConnectionPair()[0]))).toEqual([
-      'identity',
-      'protocol',
-      'connection',
-      'session',
-    ]);
+    expect(Object.keys(new Csms('CP-3', createConnectionPair()[0]))).toEqual(['state']);
+  });
+});
+
+describe('mistakes caught when the route table is built', () => {
+  const connection = () => rawPair('ocpp1.6').connection;
+
+  test('a misspelt on… method is refused at construction, naming it and the closest action', () => {
+    class Station extends ChargePoint {
+      onBootNotifcation() {
+        return {};
+      }
+      onHeartbeat() {
+        return { currentTime: NOW };
+      }
+    }
+    expect(() => new Station('CP-1', connection())).toThrow(
+      /^Station\.onBootNotifcation: "BootNotifcation" is not an action of ocpp1\.6.*Did you mean onBootNotification\?/,
+    );
+  });
+
+  test('no suggestion when nothing is close; an action of another version is no action of this one', () => {
+    class Station extends ChargePoint {
+      onDatabaseReady() {}
+    }
+    expect(() => new Station('CP-1', connection())).toThrow(/Station\.onDatabaseReady: .*would never be called\. \(/);
+    class Mixed extends ChargePoint {
+      onNotifyEVChargingNeeds() {
+        return { status: 'Accepted' };
+      }
+    }
+    expect(() => new Mixed('CP-1', connection())).toThrow(/"NotifyEVChargingNeeds" is not an action of ocpp1\.6/);
+  });
+
+  test('an action of the other side is refused, naming the method', () => {
+    class Station extends ChargePoint {
+      onRemoteStartTransaction() {
+        return { status: 'Accepted' };
+      }
+    }
+    expect(() => new Station('CP-1', connection())).toThrow(
+      'Station.onRemoteStartTransaction: a CSMS never receives "RemoteStartTransaction" (ocpp1.6)',
+    );
+  });
+
+  test('legacy (experimentalDecorators) decorators get a message that says how to switch', () => {
+    const legacy = untypedOn(Action.Heartbeat) as unknown as (target: object, key: string, d: object) => void;
+    expect(() => legacy(ChargePoint.prototype, 'heartbeat', {})).toThrow(
+      /@on\("Heartbeat"\) on heartbeat: this decorator was called as a legacy \(experimentalDecorators\).*remove "experimentalDecorators"/,
+    );
+  });
+});
+
+describe('an object of handlers', () => {
+  test('routes as a class does, with the object as `this`', async () => {
+    const handlers = {
+      interval: 42,
+      onBootNotification(this: { interval: number }, request: BootNotificationRequest) {
+        return {
+          currentTime: NOW,
+          interval: this.interval,
+          status: request.chargePointModel === 'M' ? 'Accepted' : 'Rejected',
+        };
+      },
+    } satisfies V16Handlers & { interval: number };
+    const { connection, peer } = rawPair('ocpp1.6');
+    new ChargePoint('CP-1', connection, { handlers });
+    expect(await peer.exchange(BOOT)).toEqual([3, 'b1', { currentTime: NOW, interval: 42, status: 'Accepted' }]);
+    expect((await peer.exchange([2, 'h1', 'Heartbeat', {}])).slice(0, 3)).toEqual([4, 'h1', 'NotSupported']);
+  });
+
+  test('a misspelt handler in the object is refused too', () => {
+    const handlers = { onHeartbeet: () => ({ currentTime: NOW }) };
+    expect(() => new ChargePoint('CP-1', rawPair('ocpp1.6').connection, { handlers })).toThrow(
+      /^handlers\.onHeartbeet: .*Did you mean onHeartbeat\?/,
+    );
   });
 });
 

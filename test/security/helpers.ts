@@ -52,7 +52,7 @@ export class Csms201 extends v201.ChargePoint {
   }
 }
 
-/** `Csms16` with connection options of its own (the server passes only `logger` and `session`). */
+/** `Csms16` with connection options of its own (the server passes its context: `logger`, `state`, `onHandlerError`). */
 export function csms16With(extra: v16.EndpointOptions): typeof Csms16 {
   return class extends Csms16 {
     constructor(identity: string, connection: v16.OcppConnection, options?: v16.EndpointOptions) {

@@ -229,7 +229,7 @@ describe('maxBufferedAmount: a peer that stops reading', () => {
   /** Tracks, on the server side, the most bytes left unsent to `identity` right after a send on the open socket. */
   function watchBuffered(server: Server16, identity: string) {
     const seen = { peak: 0, sends: 0 };
-    server.on('connect', (chargePoint) => {
+    server.events.on('connect', ({ chargePoint }) => {
       if (chargePoint.identity !== identity) return;
       const ws = chargePoint.connection as WebSocket;
       const send = ws.send.bind(ws) as (data: string, cb?: (err?: Error) => void) => void;
@@ -252,8 +252,8 @@ describe('maxBufferedAmount: a peer that stops reading', () => {
     const { server, port, url, bystander } = await serverWithBystander({ maxBufferedAmount: LIMIT });
     const seen = watchBuffered(server, 'CP_FLOOD');
     const disconnected = new Promise<void>((resolve) => {
-      server.on('disconnect', (chargePoint) => {
-        if (chargePoint.identity === 'CP_FLOOD') resolve();
+      server.events.on('disconnect', ({ identity }) => {
+        if (identity === 'CP_FLOOD') resolve();
       });
     });
     const handshake = await rawHandshake(port, '/CP_FLOOD', 'ocpp1.6');
@@ -301,7 +301,7 @@ describe('handshakeTimeout', () => {
       authenticate: ({ identity }) => (identity === 'HANGS' ? new Promise<boolean>(() => {}) : true),
     });
     const refused = vi.fn();
-    server.on('refused', refused);
+    server.events.on('refused', refused);
     const started = performance.now();
     expect((await refusal(url('/HANGS'), 'ocpp1.6')).status).toBe(503);
     const elapsed = performance.now() - started;

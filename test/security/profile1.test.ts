@@ -23,7 +23,7 @@ async function profile1Server() {
       return PASSWORDS.get(identity);
     }),
   });
-  started.server.on('refused', refused);
+  started.server.events.on('refused', refused);
   return { ...started, seen, refused };
 }
 
@@ -113,18 +113,18 @@ describe('security profile 1: Basic auth over ws', () => {
     expect(server.size).toBe(1);
   });
 
-  it('accepts with session data the ChargePoint reads, and refuses with the status the hook chose', async () => {
+  it('accepts with state the ChargePoint reads, and refuses with the status the hook chose', async () => {
     const { server, url } = await startServer({
       protocols: { 'ocpp1.6': Csms16 },
       authenticate: async (info) => {
         if (info.identity === 'CP_BLOCKED') return { accept: false, status: 403 };
         const ok = await basicAuth(() => 'a-password-of-sixteen+')(info);
-        return ok === true ? { accept: true, session: { tenant: 'acme', identity: info.identity } } : ok;
+        return ok === true ? { accept: true, state: { tenant: 'acme', identity: info.identity } } : ok;
       },
     });
     const headers = { Authorization: basicAuthHeader('CP_1', 'a-password-of-sixteen+') };
     await open(url('/CP_1'), 'ocpp1.6', { headers });
-    expect(server.get('CP_1')?.session).toEqual({ tenant: 'acme', identity: 'CP_1' });
+    expect(server.get('CP_1')?.state).toEqual({ tenant: 'acme', identity: 'CP_1' });
     await expect(open(url('/CP_BLOCKED'), 'ocpp1.6', { headers })).rejects.toThrow('HTTP 403');
   });
 });

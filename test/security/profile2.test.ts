@@ -230,7 +230,7 @@ describe('security profile 2: TLS and Basic auth', () => {
   it('rotation: setSecureContext() serves a new certificate to new connections; open ones stay up', async () => {
     const { server, url } = await profile2Server([ec]);
     const disconnected = vi.fn();
-    server.on('disconnect', disconnected);
+    server.events.on('disconnect', disconnected);
     const before = await open(url('/CS_OLD'), 'ocpp2.0.1', { ca: ca.cert, headers: authorization('CS_OLD') });
     expect(before.peer?.fingerprint256).toBe(ec.fingerprint256);
 

@@ -45,7 +45,7 @@ function authenticateByCertificate(info: HandshakeInfo): HandshakeDecision {
   const serialNumber = info.certificate?.subject?.CN;
   if (!SERIAL_OF.has(info.identity)) return { accept: false, status: 404 };
   if (serialNumber === undefined || SERIAL_OF.get(info.identity) !== serialNumber) return false;
-  return { accept: true, session: { serialNumber } };
+  return { accept: true, state: { serialNumber } };
 }
 
 async function profile3Server() {
@@ -78,7 +78,7 @@ describe('security profile 3: mutual TLS', () => {
     expect(seen[0]?.tls?.version).toBe('TLSv1.3');
     // profile 3 needs no password
     expect(seen[0]?.password).toBeUndefined();
-    expect(ocpp.get('CS_A')?.session).toEqual({ serialNumber: 'SN-0001' });
+    expect(ocpp.get('CS_A')?.state).toEqual({ serialNumber: 'SN-0001' });
     expect((await call(opened.ws, '1', 'Heartbeat', {}))[0]).toBe(3);
   });
 
@@ -88,7 +88,7 @@ describe('security profile 3: mutual TLS', () => {
     onCleanup(() => cp.stop());
     await cp.connect();
     expect(seen[0]?.certificate?.subject.CN).toBe('SN-0002');
-    expect(ocpp.get('CS_B')?.session).toEqual({ serialNumber: 'SN-0002' });
+    expect(ocpp.get('CS_B')?.state).toEqual({ serialNumber: 'SN-0002' });
     expect((await cp.call('Heartbeat', {})).currentTime).toEqual(expect.any(String));
   });
 
@@ -173,7 +173,7 @@ describe('security profile 3: mutual TLS', () => {
     ocpp.setSecureContext({ key: rotatedServer.key, cert: rotatedServer.cert });
     const after = await open(url('/CS_B'), 'ocpp2.0.1', withCertificate(station2));
     expect(after.peer?.fingerprint256).toBe(rotatedServer.fingerprint256);
-    expect(ocpp.get('CS_B')?.session).toEqual({ serialNumber: 'SN-0002' });
+    expect(ocpp.get('CS_B')?.state).toEqual({ serialNumber: 'SN-0002' });
     // still refused without a certificate
     await failure(url('/CS_A'), 'ocpp2.0.1', { ca: csmsCa.cert });
     expect((await call(before.ws, '1', 'Heartbeat', {}))[0]).toBe(3);

@@ -5,7 +5,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadVersion } from '../../codegen/load.ts';
 import type { VersionKey } from '../../codegen/versions.ts';
-import { createDemoCsms, type DemoStore } from '../../src/demo/index.ts';
+import {
+  createDemoCsms,
+  DemoChargePointV16,
+  DemoChargePointV21,
+  DemoChargePointV201,
+  type DemoStore,
+} from '../../src/demo/index.ts';
 import type { ProtocolSpec, Subprotocol, ValidatorTable } from '../../src/protocol.ts';
 import * as v16 from '../../src/v16/index.ts';
 import * as v21 from '../../src/v21/index.ts';
@@ -222,5 +228,33 @@ describe('demo CSMS behaviour', () => {
     await cp21.call(id(), 'Heartbeat');
     expect(cp21.frames.length).toBe(framesBefore + 1);
     await until(() => store.periodicEventSamples === before + 2, 'samples counted');
+  });
+});
+
+describe('the demo’s ChargePoints', () => {
+  it('are created by factories that hand each one the demo’s store, one class per version', async () => {
+    const clients = await Promise.all([
+      RawClient.open(`ws://127.0.0.1:${port}/STORE_16`, 'ocpp1.6'),
+      RawClient.open(`ws://127.0.0.1:${port}/STORE_201`, 'ocpp2.0.1'),
+      RawClient.open(`ws://127.0.0.1:${port}/STORE_21`, 'ocpp2.1'),
+    ]);
+    expect(server?.get('STORE_16')).toBeInstanceOf(DemoChargePointV16);
+    expect(server?.get('STORE_201')).toBeInstanceOf(DemoChargePointV201);
+    expect(server?.get('STORE_21')).toBeInstanceOf(DemoChargePointV21);
+    for (const identity of ['STORE_16', 'STORE_201', 'STORE_21']) expect(server?.get(identity)?.store).toBe(store);
+    await Promise.all(clients.map((client) => client.close()));
+  });
+
+  it('serves only the versions asked for', async () => {
+    const demo = createDemoCsms({ host: '127.0.0.1', port: 0, protocols: ['ocpp1.6'] });
+    try {
+      const { port: only16 } = await demo.server.listen();
+      const client = await RawClient.open(`ws://127.0.0.1:${only16}/CP`, ['ocpp2.1', 'ocpp1.6']);
+      expect(client.protocol).toBe('ocpp1.6');
+      expect(demo.server.get('CP')?.store).toBe(demo.store);
+      await client.close();
+    } finally {
+      await demo.server.close();
+    }
   });
 });

@@ -35,8 +35,8 @@ afterEach(async () => {
 });
 
 /** An OcppServer listening on a free port of 127.0.0.1; closed after the test. */
-export async function startServer<P extends ProtocolClasses>(options: OcppServerOptions<P>) {
-  const server = new OcppServer<P>({ host: '127.0.0.1', port: 0, ...options });
+export async function startServer<P extends ProtocolClasses, S = unknown>(options: OcppServerOptions<P, S>) {
+  const server = new OcppServer<P, S>({ host: '127.0.0.1', port: 0, ...options });
   running.push(server as unknown as OcppServer<ProtocolClasses>);
   const { port } = await server.listen();
   return { server, port, url: (path: string) => `ws://127.0.0.1:${port}${path}` };

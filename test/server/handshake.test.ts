@@ -47,7 +47,7 @@ describe('subprotocol negotiation', () => {
     const authenticate = vi.fn(() => true);
     const { server, port } = await startServer({ protocols: { 'ocpp1.6': CsmsV16 }, authenticate });
     const connected = vi.fn();
-    server.on('connect', connected);
+    server.events.on('connect', connected);
     const handshake = await rawHandshake(port, '/CP_1', 'ocpp2.0.1, ocpp1.5');
     try {
       expect(handshake.status).toBe(101);
@@ -91,7 +91,7 @@ describe('identity from the path', () => {
   it('a malformed percent-encoding is HTTP 400, and the server keeps serving', async () => {
     const { server, url } = await startServer({ protocols: ALL });
     const refused = vi.fn();
-    server.on('refused', refused);
+    server.events.on('refused', refused);
     expect((await refusal(url('/%E0%A4%A'), 'ocpp1.6')).status).toBe(400);
     expect((await refusal(url('/CP%ZZ'), 'ocpp1.6')).status).toBe(400);
     expect(refused).toHaveBeenCalledWith(expect.objectContaining({ status: 400 }));
@@ -191,6 +191,26 @@ describe('authentication hook', () => {
     const client = await RawClient.open(url('/CP_1'), 'ocpp1.6');
     expect(server.get('CP_1')?.session).toEqual({ tenant: 'acme', identity: 'CP_1' });
     await client.close();
+  });
+
+  it('accepts with state, visible as chargePoint.state (and as the deprecated session)', async () => {
+    const { server, url } = await startServer({
+      authenticate: ({ identity }) => ({ accept: true, state: { tenant: 'acme', identity } }),
+      protocols: ALL,
+    });
+    const client = await RawClient.open(url('/CP_1'), 'ocpp2.0.1');
+    expect(server.get('CP_1')?.state).toEqual({ tenant: 'acme', identity: 'CP_1' });
+    expect(server.get('CP_1')?.session).toEqual({ tenant: 'acme', identity: 'CP_1' });
+    await client.close();
+  });
+
+  it('a hook that returns no decision (a JavaScript hook that forgot to) refuses with 500, never accepts', async () => {
+    const { server, url } = await startServer({
+      protocols: ALL,
+      authenticate: (() => undefined) as unknown as () => boolean,
+    });
+    expect((await refusal(url('/CP_1'), 'ocpp1.6')).status).toBe(500);
+    expect(server.size).toBe(0);
   });
 
   it('a hook that throws is HTTP 500, with nothing leaked, and the server keeps serving', async () => {

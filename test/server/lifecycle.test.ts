@@ -35,7 +35,7 @@ describe('graceful close', () => {
     await sleep(20);
 
     const disconnected = vi.fn();
-    server.on('disconnect', disconnected);
+    server.events.on('disconnect', disconnected);
     await within(server.close(), 3000, 'server.close()');
 
     await expect(pending).rejects.toBeInstanceOf(v16.ConnectionClosedError);
@@ -66,9 +66,9 @@ describe('graceful close', () => {
       },
     });
     const connected = vi.fn();
-    server.on('connect', connected);
+    server.events.on('connect', connected);
     const refused = vi.fn();
-    server.on('refused', refused);
+    server.events.on('refused', refused);
     const opening = RawClient.open(url('/LATE'), 'ocpp1.6');
     await within(hookStarted, 2000, 'hook started');
     const closing = server.close();
@@ -126,10 +126,17 @@ describe('application faults', () => {
 
   it('connect and disconnect listeners that throw leave the registry right and the process running', async () => {
     const { server, url } = await startServer({ protocols: ALL });
+    // the deprecated form and the events alike
     server.on('connect', () => {
       throw new Error('listener bug');
     });
     server.on('disconnect', () => {
+      throw new Error('listener bug');
+    });
+    server.events.on('connect', () => {
+      throw new Error('listener bug');
+    });
+    server.events.on('disconnect', () => {
       throw new Error('listener bug');
     });
     const client = await RawClient.open(url('/CP_1'), 'ocpp1.6');
@@ -144,7 +151,7 @@ describe('ping sweep', () => {
   it('drops a connection that does not answer pings, and keeps one that does', async () => {
     const { server, url } = await startServer({ protocols: ALL, pingInterval: 80 });
     const disconnected = vi.fn();
-    server.on('disconnect', disconnected);
+    server.events.on('disconnect', disconnected);
     const silent = await RawClient.open(url('/SILENT'), 'ocpp1.6', { autoPong: false });
     const alive = await RawClient.open(url('/ALIVE'), 'ocpp1.6');
     expect(server.size).toBe(2);

@@ -11,8 +11,8 @@ describe('registry', () => {
   it('get, iteration, size, and connect and disconnect events', async () => {
     const { server, url } = await startServer({ protocols: ALL });
     const events: string[] = [];
-    server.on('connect', (cp, protocol) => events.push(`connect ${cp.identity} ${protocol}`));
-    server.on('disconnect', (cp) => events.push(`disconnect ${cp.identity}`));
+    server.events.on('connect', ({ identity, protocol }) => events.push(`connect ${identity} ${protocol}`));
+    server.events.on('disconnect', ({ identity }) => events.push(`disconnect ${identity}`));
 
     const a = await RawClient.open(url('/A'), 'ocpp1.6');
     const b = await RawClient.open(url('/B'), 'ocpp2.1');
@@ -35,7 +35,7 @@ describe('registry', () => {
   it('returns the application’s own classes, typed', async () => {
     const { server } = await startServer({ protocols: { 'ocpp1.6': CsmsV16, 'ocpp2.0.1': CsmsV201 } });
     expectTypeOf(server.get('x')).toEqualTypeOf<CsmsV16 | CsmsV201 | undefined>();
-    server.on('connect', (cp) => expectTypeOf(cp).toEqualTypeOf<CsmsV16 | CsmsV201>());
+    server.events.on('connect', ({ chargePoint }) => expectTypeOf(chargePoint).toEqualTypeOf<CsmsV16 | CsmsV201>());
     const cp = server.get('x');
     if (cp instanceof CsmsV16) expectTypeOf(cp.call('Reset', { type: 'Soft' })).resolves.toHaveProperty('status');
   });
@@ -43,7 +43,7 @@ describe('registry', () => {
   it('a second connection for a connected identity replaces the first, which is closed', async () => {
     const { server, url } = await startServer({ protocols: ALL });
     const disconnected = vi.fn();
-    server.on('disconnect', disconnected);
+    server.events.on('disconnect', ({ chargePoint }) => disconnected(chargePoint));
     const first = await RawClient.open(url('/CP_1'), 'ocpp1.6');
     const old = server.get('CP_1');
     const second = await RawClient.open(url('/CP_1'), 'ocpp1.6');
@@ -66,7 +66,7 @@ describe('registry', () => {
   it('a half-open old connection is terminated after closeTimeout and the registry stays right', async () => {
     const { server, port, url } = await startServer({ protocols: ALL, closeTimeout: 200, pingInterval: 0 });
     const disconnected: ServedChargePoint[] = [];
-    server.on('disconnect', (cp) => disconnected.push(cp));
+    server.events.on('disconnect', ({ chargePoint }) => disconnected.push(chargePoint));
 
     // The first connection stops reading: it never answers the close frame (a charger whose link dropped).
     const halfOpen = await rawHandshake(port, '/CP_1', 'ocpp2.0.1');

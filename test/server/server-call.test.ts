@@ -1,7 +1,9 @@
 /** `server.call()`: the application calls a charge point by identity, typed over the server's versions. */
-import { describe, expect, expectTypeOf, it } from 'vitest';
+import { describe, expect, expectTypeOf, it, vi } from 'vitest';
+import { createServerCaller } from '../../src/call-types.ts';
 import { ChargePointNotConnectedError, ProtocolMismatchError } from '../../src/errors.ts';
 import type { RemoteCaller } from '../../src/server.ts';
+import * as v16 from '../../src/v16/index.ts';
 import { ALL, startServer } from './fixtures.ts';
 import { RawClient } from './helpers.ts';
 
@@ -38,7 +40,70 @@ describe('server.call', () => {
     expect(error).toMatchObject({ identity: 'nobody', action: 'Reset', delivered: false });
   });
 
-  it('goes through the remote caller a cluster adapter installs', async () => {
+  it('goes through the remote caller installed with useRemoteCaller(), until it is removed', async () => {
+    const { server, url } = await startServer({ protocols: ALL });
+    const seen: unknown[][] = [];
+    const remote: RemoteCaller = {
+      call: async (...args) => {
+        seen.push(['call', ...args]);
+        return { status: 'Accepted' };
+      },
+      callAs: async (...args) => {
+        seen.push(['callAs', ...args]);
+        return { status: 'Rejected' };
+      },
+    };
+    expect(server.remoteCaller).toBeUndefined();
+    server.useRemoteCaller(remote);
+    expect(server.remoteCaller).toBe(remote);
+    expect(server.remote).toBe(remote); // the deprecated accessor reads the same
+    const signal = new AbortController().signal;
+    await expect(server.call('far', new v16.call.Reset({ type: 'Hard' }), { signal })).resolves.toEqual({
+      status: 'Accepted',
+    });
+    await expect(server.version('ocpp1.6').call('far', 'ClearCache')).resolves.toEqual({ status: 'Rejected' });
+    // both call forms reach the remote caller as action, payload and options
+    expect(seen).toEqual([
+      ['call', 'far', 'Reset', { type: 'Hard' }, { signal }],
+      ['callAs', 'ocpp1.6', 'far', 'ClearCache', {}, undefined],
+    ]);
+
+    server.useRemoteCaller(undefined);
+    expect(server.remoteCaller).toBeUndefined();
+    const client = await RawClient.open(url('/CP_1'), 'ocpp1.6');
+    const pending = server.call('CP_1', 'ClearCache');
+    const [, id, action] = await client.next();
+    expect(action).toBe('ClearCache');
+    client.send([3, id, { status: 'Accepted' }]);
+    await expect(pending).resolves.toEqual({ status: 'Accepted' });
+    expect(seen).toHaveLength(2);
+    await client.close();
+  });
+
+  it('createServerCaller reads both call forms once and makes one caller per version', async () => {
+    const dispatch = vi.fn(async (..._args: unknown[]) => ({ status: 'Accepted' }));
+    const caller = createServerCaller<typeof ALL>(dispatch);
+    const options = { timeout: 10 };
+    await caller.call('CP', 'Reset', { type: 'Soft' }, options);
+    await caller.call('CP', new v16.call.ClearCache({}), options);
+    await caller.version('ocpp2.1').call('CS', 'ClearCache');
+    expect(dispatch.mock.calls).toEqual([
+      ['CP', undefined, 'Reset', { type: 'Soft' }, options],
+      ['CP', undefined, 'ClearCache', {}, options],
+      ['CS', 'ocpp2.1', 'ClearCache', {}, undefined],
+    ]);
+    expect(caller.version('ocpp2.1')).toBe(caller.version('ocpp2.1'));
+    expect(caller.version('ocpp1.6')).not.toBe(caller.version('ocpp2.1'));
+  });
+
+  it('call and version work unbound, as the properties they are', async () => {
+    const { server } = await startServer({ protocols: ALL });
+    const { call, version } = server;
+    await expect(call('nobody', 'ClearCache')).rejects.toBeInstanceOf(ChargePointNotConnectedError);
+    await expect(version('ocpp1.6').call('nobody', 'ClearCache')).rejects.toBeInstanceOf(ChargePointNotConnectedError);
+  });
+
+  it('goes through the remote caller set with the deprecated `remote` property', async () => {
     const { server } = await startServer({ protocols: ALL });
     const seen: unknown[][] = [];
     const remote: RemoteCaller = {

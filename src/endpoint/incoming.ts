@@ -1,0 +1,353 @@
+/**
+ * The CALLs (and 2.1 SENDs) one connection receives: routed to their handler, the request checked, one context per
+ * message, the handler's deadline, the response checked and sent, then the `@after` handlers. A handler that throws
+ * an `OcppError` sends that error; anything else sends InternalError and reaches `handler:error`.
+ */
+import {
+  describeIssue,
+  errorCodeFor,
+  HandlerTimeoutError,
+  INTERNAL_ERROR_DESCRIPTION,
+  OcppError,
+  ResponseValidationError,
+  schemaFault,
+  wireErrorCode,
+} from '../errors.ts';
+import { isJsonObject, type JsonObject, MessageType, serializeCallResult } from '../framing.ts';
+import { type AfterContext, CallResult, type HandlerContext } from '../messages.ts';
+import type { Subprotocol, ValidationIssue } from '../protocol.ts';
+import type { Route, RouteTable } from '../router.ts';
+import { EMPTY, isThenable } from '../util.ts';
+import { validate } from '../validation.ts';
+import type { CallReceiver, Wire } from './wire.ts';
+
+/** setTimeout's longest delay; a longer timeout means none. */
+const MAX_DELAY = 2_147_483_647;
+
+const HANDLING = 0;
+const ANSWERED = 1;
+const ENDED = 2;
+
+/**
+ * A received CALL (or SEND) while it is handled: the `HandlerContext` of its handler and, with `response` set, the
+ * `AfterContext` of its after-handlers.
+ */
+class IncomingCall implements HandlerContext, AfterContext<object> {
+  /** HANDLING, ANSWERED (response sent or error sent), ENDED (deadline passed or connection closed). */
+  state = HANDLING;
+  /** Registered in the in-flight map (async handlers only). */
+  inFlight = false;
+  timer: ReturnType<typeof setTimeout> | undefined = undefined;
+  response: object = EMPTY;
+  controller: AbortController | undefined = undefined;
+
+  constructor(
+    readonly owner: IncomingCalls,
+    readonly messageId: string,
+    readonly action: string,
+    readonly request: JsonObject,
+    readonly route: Route,
+  ) {}
+
+  get identity(): string {
+    return this.owner.wire.identity;
+  }
+
+  get protocol(): Subprotocol {
+    return this.owner.wire.protocol;
+  }
+
+  get signal(): AbortSignal {
+    if (this.controller === undefined) {
+      this.controller = new AbortController();
+      if (this.state === ENDED || this.owner.wire.closed) this.controller.abort(new Error('Handling ended'));
+      else this.owner.trackSignal(this);
+    }
+    return this.controller.signal;
+  }
+}
+
+function handlerExpired(context: IncomingCall): void {
+  context.owner.expire(context);
+}
+
+export class IncomingCalls implements CallReceiver {
+  readonly wire: Wire;
+  readonly #routes: RouteTable;
+  /** What `this` is in the handlers. */
+  readonly #target: object;
+  readonly #handlerTimeout: number;
+  // CALLs whose (async) handler has not answered yet, by id
+  #handling: Map<string, IncomingCall> | undefined = undefined;
+  // contexts whose signal was created and whose handling (after-handlers included) is not over
+  #signals: Set<IncomingCall> | undefined = undefined;
+
+  constructor(wire: Wire, routes: RouteTable, target: object, handlerTimeout: number) {
+    this.wire = wire;
+    this.#routes = routes;
+    this.#target = target;
+    this.#handlerTimeout = handlerTimeout;
+  }
+
+  /** CALLs whose handler has not answered yet. */
+  get unanswered(): number {
+    return this.#handling?.size ?? 0;
+  }
+
+  trackSignal(context: IncomingCall): void {
+    if (this.#signals === undefined) this.#signals = new Set();
+    this.#signals.add(context);
+  }
+
+  onCall(messageId: string, action: string, payload: JsonObject): void {
+    const wire = this.wire;
+    if (this.#handling?.has(messageId)) {
+      wire.log.warn({ messageId, action }, 'CALL id already being handled');
+      wire.replyFault(messageId, 'duplicate-id', 'Message id is already in use by a CALL being handled');
+      return;
+    }
+    const route = this.#routes.get(action);
+    if (route === undefined || route.kind !== 'call') {
+      if (!wire.table.actions.has(action)) {
+        wire.replyFault(messageId, 'unknown-action', `Action is not implemented in ${wire.protocol}`);
+      } else {
+        wire.replyFault(messageId, 'not-supported', `Action "${action}" is not supported`);
+      }
+      return;
+    }
+    if (wire.validate && !route.skipValidation) {
+      const issue = validate(route.requestValidator, payload, wire.lenient);
+      if (issue !== undefined) {
+        wire.validationFailed('in', 'request', action, messageId, issue);
+        wire.replyError(messageId, errorCodeFor(wire.protocol, schemaFault(issue.keyword)), describeIssue(issue), {
+          keyword: issue.keyword,
+          instancePath: issue.instancePath,
+        });
+        return;
+      }
+    }
+    const context = new IncomingCall(this, messageId, action, payload, route);
+    let result: unknown;
+    try {
+      result = route.handler.call(this.#target, payload, context);
+    } catch (error) {
+      this.#handlerFailed(context, error);
+      return;
+    }
+    if (isThenable(result)) {
+      context.inFlight = true;
+      if (this.#handling === undefined) this.#handling = new Map();
+      this.#handling.set(messageId, context);
+      if (this.#handlerTimeout > 0 && this.#handlerTimeout <= MAX_DELAY) {
+        context.timer = setTimeout(handlerExpired, this.#handlerTimeout, context);
+      }
+      this.#awaitHandler(context, result);
+    } else {
+      this.#respond(context, result);
+    }
+  }
+
+  async #awaitHandler(context: IncomingCall, pending: PromiseLike<unknown>): Promise<void> {
+    let result: unknown;
+    try {
+      result = await pending;
+    } catch (error) {
+      this.#handlerFailed(context, error);
+      return;
+    }
+    this.#respond(context, result);
+  }
+
+  /** Leave the HANDLING state: false when the call was already answered, expired or closed. */
+  #answer(context: IncomingCall): boolean {
+    if (context.state !== HANDLING) {
+      this.wire.log.warn(
+        { messageId: context.messageId, action: context.action },
+        'handler finished too late; dropped',
+      );
+      return false;
+    }
+    context.state = ANSWERED;
+    if (context.inFlight) {
+      this.#handling?.delete(context.messageId);
+      if (context.timer !== undefined) clearTimeout(context.timer);
+    }
+    return true;
+  }
+
+  #respond(context: IncomingCall, result: unknown): void {
+    if (!this.#answer(context)) return;
+    const wire = this.wire;
+    const { route, messageId, action } = context;
+    let payload: unknown = result;
+    let issue: ValidationIssue | undefined;
+    if (result instanceof CallResult) {
+      payload = result.payload;
+      if (result.action !== action) {
+        issue = { keyword: 'action', instancePath: '', params: { action: result.action }, message: 'wrong action' };
+      }
+    }
+    if (issue === undefined && !isJsonObject(payload)) {
+      issue = { keyword: 'type', instancePath: '', params: { type: 'object' }, message: 'must be object' };
+    } else if (issue === undefined && wire.validate && !route.skipValidation) {
+      try {
+        issue = validate(route.responseValidator, payload, wire.lenient);
+      } catch (error) {
+        // a response whose getter or proxy throws while it is checked
+        this.#unsendable(context, error);
+        return;
+      }
+    }
+    if (issue !== undefined) {
+      wire.validationFailed('out', 'response', action, messageId, issue);
+      const error = new ResponseValidationError(action, messageId, issue);
+      wire.log.error({ err: error, messageId, action }, 'handler returned an invalid response; sent InternalError');
+      wire.handlerError('response', action, messageId, error);
+      wire.replyFault(messageId, 'invalid-response', INTERNAL_ERROR_DESCRIPTION);
+      this.#endHandling(context);
+      return;
+    }
+    let text: string;
+    try {
+      text = serializeCallResult(messageId, payload as object);
+    } catch (error) {
+      this.#unsendable(context, error);
+      return;
+    }
+    wire.write(text, MessageType.CALLRESULT, messageId);
+    if (route.after.length === 0) {
+      this.#endHandling(context);
+      return;
+    }
+    context.response = payload as object;
+    void this.#runAfter(context);
+  }
+
+  /** The handler's response cannot be checked or serialised (a throwing getter, a BigInt, a cycle). */
+  #unsendable(context: IncomingCall, error: unknown): void {
+    const { messageId, action } = context;
+    const wire = this.wire;
+    wire.log.error({ err: error, messageId, action }, 'response cannot be checked or serialised; sent InternalError');
+    wire.handlerError('response', action, messageId, error);
+    wire.replyFault(messageId, 'handler-failed', INTERNAL_ERROR_DESCRIPTION);
+    this.#endHandling(context);
+  }
+
+  async #runAfter(context: IncomingCall): Promise<void> {
+    for (const handler of context.route.after) {
+      try {
+        await handler.call(this.#target, context.request, context);
+      } catch (error) {
+        this.wire.log.error(
+          { err: error, messageId: context.messageId, action: context.action },
+          'after-handler failed',
+        );
+        this.wire.handlerError('after', context.action, context.messageId, error);
+      }
+    }
+    this.#endHandling(context);
+  }
+
+  #handlerFailed(context: IncomingCall, error: unknown): void {
+    if (!this.#answer(context)) return;
+    const { messageId, action } = context;
+    const wire = this.wire;
+    if (error instanceof OcppError) {
+      wire.log.debug({ messageId, action, code: error.code }, 'handler answered with an OcppError');
+      const code = wireErrorCode(wire.protocol, error.code);
+      const details = isJsonObject(error.details) ? error.details : EMPTY;
+      try {
+        wire.replyError(messageId, code, error.description, details);
+      } catch (cause) {
+        // details JSON cannot carry (a BigInt, a cycle, a throwing toJSON): the code and description without them
+        wire.log.error({ err: cause, messageId, action }, 'OcppError details cannot be serialised; sent without them');
+        wire.handlerError('handler', action, messageId, cause);
+        wire.replyError(messageId, code, error.description, EMPTY);
+      }
+    } else {
+      wire.log.error({ err: error, messageId, action }, 'handler failed; sent InternalError');
+      wire.handlerError('handler', action, messageId, error);
+      wire.replyFault(messageId, 'handler-failed', INTERNAL_ERROR_DESCRIPTION);
+    }
+    this.#endHandling(context);
+  }
+
+  expire(context: IncomingCall): void {
+    if (context.state !== HANDLING) return;
+    context.timer = undefined;
+    const error = new HandlerTimeoutError(context.action, context.messageId, this.#handlerTimeout);
+    this.#answer(context);
+    context.state = ENDED;
+    context.controller?.abort(error);
+    const wire = this.wire;
+    wire.log.error({ messageId: context.messageId, action: context.action }, 'handler missed its deadline');
+    wire.handlerError('handler', context.action, context.messageId, error);
+    wire.replyFault(context.messageId, 'handler-failed', INTERNAL_ERROR_DESCRIPTION);
+    this.#endHandling(context);
+  }
+
+  #endHandling(context: IncomingCall): void {
+    if (context.controller !== undefined) this.#signals?.delete(context);
+  }
+
+  // ---------------------------------------------------------------- SENDs (2.1)
+
+  onSend(messageId: string, action: string, payload: JsonObject): void {
+    const wire = this.wire;
+    const route = this.#routes.get(action);
+    if (route === undefined || route.kind !== 'send') {
+      wire.log.warn({ messageId, action }, 'SEND with no handler; ignored');
+      return;
+    }
+    if (wire.validate && !route.skipValidation) {
+      const issue = validate(route.requestValidator, payload, wire.lenient);
+      if (issue !== undefined) {
+        wire.validationFailed('in', 'request', action, messageId, issue);
+        wire.log.warn({ messageId, action, issue }, 'SEND fails its schema; ignored');
+        return;
+      }
+    }
+    const context = new IncomingCall(this, messageId, action, payload, route);
+    context.state = ANSWERED;
+    let result: unknown;
+    try {
+      result = route.handler.call(this.#target, payload, context);
+    } catch (error) {
+      this.#sendHandlerFailed(context, error);
+      return;
+    }
+    if (isThenable(result)) void this.#awaitSendHandler(context, result);
+    else this.#endHandling(context);
+  }
+
+  async #awaitSendHandler(context: IncomingCall, pending: PromiseLike<unknown>): Promise<void> {
+    try {
+      await pending;
+    } catch (error) {
+      this.#sendHandlerFailed(context, error);
+      return;
+    }
+    this.#endHandling(context);
+  }
+
+  #sendHandlerFailed(context: IncomingCall, error: unknown): void {
+    this.wire.log.error({ err: error, messageId: context.messageId, action: context.action }, 'SEND handler failed');
+    this.wire.handlerError('send', context.action, context.messageId, error);
+    this.#endHandling(context);
+  }
+
+  closed(code: number): void {
+    const closedError = new Error(`Connection closed (${code})`);
+    if (this.#handling !== undefined) {
+      for (const context of this.#handling.values()) {
+        context.state = ENDED;
+        if (context.timer !== undefined) clearTimeout(context.timer);
+      }
+      this.#handling.clear();
+    }
+    if (this.#signals !== undefined) {
+      for (const context of this.#signals) context.controller?.abort(closedError);
+      this.#signals.clear();
+    }
+  }
+}
