@@ -49,12 +49,12 @@ export function createConsoleLogger(
 
 function formatValue(value: unknown): string {
   if (typeof value === 'string') return value;
-  if (value instanceof Error) return errorText(value);
-  return JSON.stringify(value, (_key, nested: unknown) => (nested instanceof Error ? errorText(nested) : nested));
+  if (value instanceof Error) return nameAndMessage(value);
+  return JSON.stringify(value, (_key, nested: unknown) => (nested instanceof Error ? nameAndMessage(nested) : nested));
 }
 
 /** `TypeError: boom`; an Error's own properties (`code`, …) are not enumerable through JSON. */
-function errorText(error: Error): string {
+function nameAndMessage(error: Error): string {
   return error.message ? `${error.name}: ${error.message}` : error.name;
 }
 

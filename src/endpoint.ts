@@ -106,7 +106,11 @@ export abstract class OcppEndpoint<
 
   readonly #wire: Wire;
   readonly #incoming: IncomingCalls;
-  readonly #outgoing: OutgoingCalls;
+  // made on the first call or send: most CSMS-side connections never make one
+  #outgoing: OutgoingCalls | undefined = undefined;
+  readonly #callTimeout: number;
+  readonly #maxCallsInFlight: number;
+  readonly #messageIds: MessageIdFactory | undefined;
 
   /**
    * Binds a connection: its frames are handled from here on.
@@ -147,14 +151,10 @@ export abstract class OcppEndpoint<
       handlers ?? this,
       options.handlerTimeout ?? DEFAULT_HANDLER_TIMEOUT,
     );
-    this.#outgoing = new OutgoingCalls(
-      wire,
-      options.callTimeout ?? DEFAULT_CALL_TIMEOUT,
-      maxCallsInFlight,
-      options.messageIds,
-    );
+    this.#callTimeout = options.callTimeout ?? DEFAULT_CALL_TIMEOUT;
+    this.#maxCallsInFlight = maxCallsInFlight;
+    this.#messageIds = options.messageIds;
     wire.calls = this.#incoming;
-    wire.answers = this.#outgoing;
     wire.listen();
   }
 
@@ -190,7 +190,7 @@ export abstract class OcppEndpoint<
 
   /** Outgoing CALLs not yet answered (those on the wire and the queued ones). */
   get pendingCalls(): number {
-    return this.#outgoing.pending;
+    return this.#outgoing?.pending ?? 0;
   }
 
   /** Incoming CALLs whose handler has not answered yet. */
@@ -227,7 +227,7 @@ export abstract class OcppEndpoint<
   ): Promise<Out[A]['response']>;
   call<A extends keyof Out & string>(action: A, ...args: CallArgs<Out[A]['request']>): Promise<Out[A]['response']>;
   call(first: string | Call, second?: unknown, third?: CallOptions): Promise<unknown> {
-    return this.#outgoing.call(callAction(first), callPayload(first, second), callOptions(first, second, third));
+    return this.#calls().call(callAction(first), callPayload(first, second), callOptions(first, second, third));
   }
 
   /**
@@ -238,6 +238,14 @@ export abstract class OcppEndpoint<
   send<A extends keyof SendOut & string>(action: A, ...args: SendArgs<SendOut[A]['request']>): void;
   send(first: string | Call, second?: unknown, third?: SendOptions): void {
     const options = callOptions(first, second, third);
-    this.#outgoing.send(callAction(first), callPayload(first, second), options?.skipValidation === true);
+    this.#calls().send(callAction(first), callPayload(first, second), options?.skipValidation === true);
+  }
+
+  #calls(): OutgoingCalls {
+    if (this.#outgoing === undefined) {
+      this.#outgoing = new OutgoingCalls(this.#wire, this.#callTimeout, this.#maxCallsInFlight, this.#messageIds);
+      this.#wire.answers = this.#outgoing;
+    }
+    return this.#outgoing;
   }
 }

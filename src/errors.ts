@@ -1,11 +1,12 @@
 /**
  * Errors of ocppkit and the OCPP-J error codes.
  *
- * The error-code tables follow OCPP-J-RULES.md: each version sends only its own spelling, and any spelling is
- * accepted on receipt. `FAULT_CODES` is the one table that says which code answers which fault; everything that
+ * The error-code tables follow the OCPP-J specifications of each version (docs/server-side-usage.md, "Error codes by
+ * fault and version", shows them): each version sends only its own spelling, and any spelling is accepted on receipt. `FAULT_CODES` is the one table that says which code answers which fault; everything that
  * answers a CALLERROR goes through `errorCodeFor`.
  */
 import type { Subprotocol, ValidationIssue } from './protocol.ts';
+import { EMPTY } from './util.ts';
 
 /** The error codes OCPP-J 1.6 sends (1.6 keeps the `Occurence` spelling and says `FormationViolation`). */
 export const V16_ERROR_CODES = [
@@ -226,8 +227,6 @@ function issueText(issue: ValidationIssue): string {
   }
 }
 
-const EMPTY_DETAILS: ErrorDetails = Object.freeze({});
-
 /**
  * Throw this from a handler to answer with a specific CALLERROR: `throw new OcppError('NotSupported', 'No such
  * connector')`. The code is translated to the connection's version (`FormatViolation` ↔ `FormationViolation`);
@@ -244,7 +243,7 @@ export class OcppError extends Error {
   readonly details: ErrorDetails;
 
   /** An error that answers the CALL with `code`, `description` and `details`. */
-  constructor(code: ErrorCode, description = '', details: ErrorDetails = EMPTY_DETAILS, options?: ErrorOptions) {
+  constructor(code: ErrorCode, description = '', details: ErrorDetails = EMPTY, options?: ErrorOptions) {
     super(description === '' ? code : `${code}: ${description}`, options);
     this.code = code;
     this.description = clampDescription(description);

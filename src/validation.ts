@@ -5,12 +5,13 @@
  */
 import { formatOptions } from './formats.ts';
 import type { ValidationIssue, Validator } from './protocol.ts';
+import { EMPTY } from './util.ts';
 
 const UNKNOWN_ISSUE: ValidationIssue = Object.freeze({
   keyword: 'unknown',
   instancePath: '',
   message: 'fails its schema',
-  params: Object.freeze({}),
+  params: EMPTY,
 });
 
 /** Run `validator` on `data`: `undefined` when valid, else the first issue. No validator: valid. */

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { CallOptions } from '../call-args.ts';
 import { CallAbortedError, CallError, CallTimeoutError, ConnectionClosedError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
+import { isThenable } from '../util.ts';
 import type { Timers } from './backoff.ts';
 import { ClientStoppedError, QueueOverflowError } from './errors.ts';
 import type { ClientEmitter } from './events.ts';
@@ -402,8 +403,4 @@ export class MessageQueue {
 function positiveInteger(name: string, value: number): number {
   if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name} must be an integer >= 1`);
   return value;
-}
-
-function isThenable<T>(value: unknown): value is PromiseLike<T> {
-  return value !== null && typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function';
 }

@@ -225,12 +225,12 @@ export class OutgoingCalls implements AnswerReceiver {
     this.#fail(call, new CallAbortedError(call.action, call.messageId, call.signal?.reason));
   }
 
+  awaits(messageId: string): boolean {
+    return this.#onWire?.has(messageId) === true;
+  }
+
   onResult(messageId: string, payload: JsonObject): void {
-    const call = this.#onWire?.get(messageId);
-    if (call === undefined) {
-      this.#wire.unknownId(MessageType.CALLRESULT, messageId);
-      return;
-    }
+    const call = this.#onWire?.get(messageId) as PendingCall;
     const wire = this.#wire;
     if (!call.skipValidation && wire.validate) {
       const issue = validate(wire.table.responseValidators.get(call.action), payload, wire.lenient);
@@ -259,23 +259,9 @@ export class OutgoingCalls implements AnswerReceiver {
   }
 
   onCallError(type: ErrorMessageType, messageId: string, code: string, description: string, details: JsonObject): void {
-    const call = this.#onWire?.get(messageId);
-    if (call !== undefined) {
-      const origin: CallErrorOrigin = type === MessageType.CALLERROR ? 'callerror' : 'callresulterror';
-      this.#fail(call, new CallError(call.action, messageId, code, description, details, origin));
-      return;
-    }
-    const wire = this.#wire;
-    if (type === MessageType.CALLRESULTERROR) {
-      // 2.1: the peer could not process a CALLRESULT we sent. Never answered.
-      wire.log.warn({ messageId, code }, 'peer rejected our CALLRESULT (CALLRESULTERROR)');
-      const events = wire.listeners;
-      if (events?.has('result:rejected')) {
-        events.emit('result:rejected', { identity: wire.identity, messageId, code, description, details });
-      }
-      return;
-    }
-    wire.unknownId(MessageType.CALLERROR, messageId);
+    const call = this.#onWire?.get(messageId) as PendingCall;
+    const origin: CallErrorOrigin = type === MessageType.CALLERROR ? 'callerror' : 'callresulterror';
+    this.#fail(call, new CallError(call.action, messageId, code, description, details, origin));
   }
 
   onBadAnswer(fault: FrameFault): void {

@@ -28,8 +28,10 @@ export interface CallReceiver {
   closed(code: number): void;
 }
 
-/** Where received answers go (the outgoing side). */
+/** Where answers to our calls go (the outgoing side, made on the first call). */
 export interface AnswerReceiver {
+  /** Whether a call with this id is on the wire, waiting for its answer. */
+  awaits(messageId: string): boolean;
   onResult(messageId: string, payload: JsonObject): void;
   onCallError(type: ErrorMessageType, messageId: string, code: string, description: string, details: JsonObject): void;
   /** A CALLRESULT or CALLERROR that did not parse; it fails the call with its id, if there is one. */
@@ -58,9 +60,9 @@ export class Wire {
   readonly validate: boolean;
   readonly lenient: boolean;
   closed = false;
-  // wired by the endpoint right after construction
+  // wired by the endpoint: the incoming side right after construction, the outgoing side on its first call
   calls!: CallReceiver;
-  answers!: AnswerReceiver;
+  answers: AnswerReceiver | undefined = undefined;
 
   readonly #socket: CorkableSocket | undefined;
   readonly #maxBadFrames: number;
@@ -171,11 +173,14 @@ export class Wire {
         this.calls.onCall(frame[1], frame[2], frame[3]);
         return;
       case MessageType.CALLRESULT:
-        this.answers.onResult(frame[1], frame[2]);
+        if (this.answers?.awaits(frame[1])) this.answers.onResult(frame[1], frame[2]);
+        else this.unknownId(MessageType.CALLRESULT, frame[1]);
         return;
       case MessageType.CALLERROR:
       case MessageType.CALLRESULTERROR:
-        this.answers.onCallError(frame[0], frame[1], frame[2], frame[3], frame[4]);
+        if (this.answers?.awaits(frame[1])) this.answers.onCallError(frame[0], frame[1], frame[2], frame[3], frame[4]);
+        else if (frame[0] === MessageType.CALLRESULTERROR) this.#resultRejected(frame[1], frame[2], frame[3], frame[4]);
+        else this.unknownId(MessageType.CALLERROR, frame[1]);
         return;
       case MessageType.SEND:
         this.calls.onSend(frame[1], frame[2], frame[3]);
@@ -209,13 +214,22 @@ export class Wire {
         this.replyError(fault.messageId, errorCodeFor(this.protocol, fault.kind), fault.reason, EMPTY);
       } else if (type === MessageType.CALLRESULT || type === MessageType.CALLERROR) {
         // a malformed answer to our call: never answered with a CALLERROR, but the call fails now
-        this.answers.onBadAnswer(fault);
+        this.answers?.onBadAnswer(fault);
       }
     }
     this.#badFrames++;
     if (this.#maxBadFrames > 0 && this.#badFrames >= this.#maxBadFrames && !this.closed) {
       this.log.warn({ count: this.#badFrames }, 'too many consecutive bad frames; closing with 1008');
       this.close(CloseCode.POLICY_VIOLATION, 'Too many bad frames');
+    }
+  }
+
+  /** 2.1: the peer could not process a CALLRESULT we sent. Never answered. */
+  #resultRejected(messageId: string, code: string, description: string, details: JsonObject): void {
+    this.log.warn({ messageId, code }, 'peer rejected our CALLRESULT (CALLRESULTERROR)');
+    const events = this.#events;
+    if (events?.has('result:rejected')) {
+      events.emit('result:rejected', { identity: this.identity, messageId, code, description, details });
     }
   }
 
@@ -318,7 +332,7 @@ export class Wire {
       connection.removeListener('message', this.#onMessage);
       connection.removeListener('close', this.#onClose);
     }
-    this.answers.closed(code, reason);
+    this.answers?.closed(code, reason);
     this.calls.closed(code);
     this.log.info({ code, reason }, 'connection closed');
     const events = this.#events;

@@ -3,10 +3,10 @@
  * hands them, and the check that tells a class from a factory and keeps what a factory returns honest.
  */
 import type { OcppConnection } from '../connection.ts';
-import { OcppEndpoint } from '../endpoint.ts';
 import type { HandlerErrorEvent } from '../events.ts';
 import type { Logger } from '../logger.ts';
 import type { Subprotocol } from '../protocol.ts';
+import { isThenable } from '../util.ts';
 
 /**
  * What the server needs of a connected ChargePoint: every version's class fits. It handles frames from its
@@ -80,14 +80,16 @@ export type ServedInstance<C> =
 export type ServedBy<P extends ProtocolClasses> = ServedInstance<P[keyof P]>;
 
 /**
- * Whether `entry` is a ChargePoint class rather than a factory: its prototype is an endpoint's (or looks like one,
- * for a copy of the library loaded twice), or it is written with `class`. Arrow functions have no prototype.
+ * Whether `entry` is a ChargePoint class rather than a factory: it has the version every endpoint class carries
+ * (the static `versionSide` of each version's `ChargePoint`, inherited by subclasses), its prototype has an
+ * endpoint's methods (a class compiled to a function), or it is written with `class`. Arrow functions have no
+ * prototype. Read by shape, so that the server loads none of the endpoint.
  */
 export function isChargePointClass(entry: unknown): entry is ChargePointClass {
   if (typeof entry !== 'function') return false;
   const prototype: unknown = entry.prototype;
   if (typeof prototype !== 'object' || prototype === null) return false;
-  if (prototype instanceof OcppEndpoint) return true;
+  if ((entry as { versionSide?: unknown }).versionSide !== undefined) return true;
   const shape = prototype as { start?: unknown; call?: unknown };
   if (typeof shape.start === 'function' && typeof shape.call === 'function') return true;
   return /^class[\s{]/.test(Function.prototype.toString.call(entry));
@@ -107,7 +109,7 @@ export function createServed(
     ? new entry(identity, connection, context)
     : (entry as ChargePointFactory)(identity, connection, context);
   if (typeof served !== 'object' || served === null) throw new TypeError('no ChargePoint was returned');
-  if (typeof (served as { then?: unknown }).then === 'function') {
+  if (isThenable(served)) {
     throw new TypeError('a promise was returned: a factory returns the ChargePoint itself');
   }
   const chargePoint = served as Partial<ServedChargePoint> & { connection?: unknown };
