@@ -11,15 +11,7 @@
  * context object per incoming CALL (its AbortSignal created only when read), one record and one promise per
  * outgoing CALL; error objects are created only on failure.
  */
-import {
-  type CallArgs,
-  type CallOptions,
-  callAction,
-  callOptions,
-  callPayload,
-  type SendArgs,
-  type SendOptions,
-} from './call-args.ts';
+import type { CallOptions, SendOptions } from './call-args.ts';
 import { CloseCode, type OcppConnection } from './connection.ts';
 import { IncomingCalls } from './endpoint/incoming.ts';
 import { OutgoingCalls } from './endpoint/outgoing.ts';
@@ -27,10 +19,10 @@ import { Wire } from './endpoint/wire.ts';
 import type { Emitter, EndpointEventMap, HandlerErrorEvent } from './events.ts';
 import type { MessageIdFactory } from './ids.ts';
 import { type Logger, silentLogger } from './logger.ts';
-import type { Call } from './messages.ts';
+import { OcppPeer } from './peer.ts';
 import type { Subprotocol } from './protocol.ts';
 import { actionTable, routeTable, type VersionSide } from './router.ts';
-import type { ActionsOf, EndpointMaps, kMaps, SendsOf } from './routing.ts';
+import type { ActionsOf, SendsOf } from './routing.ts';
 
 /** Options of one connection. Every one has a default. */
 export interface EndpointOptions {
@@ -91,10 +83,7 @@ export abstract class OcppEndpoint<
   Out extends ActionsOf<Out>,
   SendIn extends SendsOf<SendIn>,
   SendOut extends SendsOf<SendOut>,
-> {
-  /** Type-only: the maps decorators check handlers against. */
-  declare readonly [kMaps]: EndpointMaps<In, Out, SendIn, SendOut>;
-
+> extends OcppPeer<In, Out, SendIn, SendOut> {
   /**
    * The version and side of the class: each version's `ChargePoint` and `Csms` set it; subclasses inherit it.
    * @internal
@@ -118,6 +107,7 @@ export abstract class OcppEndpoint<
    * @param connection a `ws` WebSocket or anything with its surface; its `protocol` must be the class's version
    */
   constructor(identity: string, connection: OcppConnection, options: EndpointOptions = {}) {
+    super();
     const versionSide = (new.target as typeof OcppEndpoint).versionSide;
     if (versionSide === undefined) {
       throw new TypeError(`${new.target.name} has no OCPP version: extend ChargePoint or Csms of ocppkit/v16|v201|v21`);
@@ -216,29 +206,14 @@ export abstract class OcppEndpoint<
     return this.#wire.close(code, reason);
   }
 
-  /**
-   * Send a CALL and wait for its answer: `call(new call.Reset({ type: 'Soft' }))` or `call('Reset', { type: 'Soft' })`.
-   * One CALL is on the wire at a time (more with `maxCallsInFlight`); others wait in order. Rejects with `CallError`,
-   * `CallTimeoutError`, `CallAbortedError`, `ConnectionClosedError` or `RequestValidationError`.
-   */
-  call<A extends keyof Out & string>(
-    message: Call<A, Out[A]['request']>,
-    options?: CallOptions,
-  ): Promise<Out[A]['response']>;
-  call<A extends keyof Out & string>(action: A, ...args: CallArgs<Out[A]['request']>): Promise<Out[A]['response']>;
-  call(first: string | Call, second?: unknown, third?: CallOptions): Promise<unknown> {
-    return this.#calls().call(callAction(first), callPayload(first, second), callOptions(first, second, third));
+  /** @internal */
+  protected override makeCall(action: string, payload: object, options: CallOptions | undefined): Promise<unknown> {
+    return this.#calls().call(action, payload, options);
   }
 
-  /**
-   * 2.1: send an unconfirmed SEND message (`send('NotifyPeriodicEventStream', {...})`). Not queued behind CALLs,
-   * never answered. Throws `ConnectionClosedError` when closed and `RequestValidationError` for an invalid payload.
-   */
-  send<A extends keyof SendOut & string>(message: Call<A, SendOut[A]['request']>, options?: SendOptions): void;
-  send<A extends keyof SendOut & string>(action: A, ...args: SendArgs<SendOut[A]['request']>): void;
-  send(first: string | Call, second?: unknown, third?: SendOptions): void {
-    const options = callOptions(first, second, third);
-    this.#calls().send(callAction(first), callPayload(first, second), options?.skipValidation === true);
+  /** @internal */
+  protected override makeSend(action: string, payload: object, options: SendOptions | undefined): void {
+    this.#calls().send(action, payload, options?.skipValidation === true);
   }
 
   #calls(): OutgoingCalls {

@@ -9,8 +9,7 @@
  * `keep-alive.ts` pings it, `options.ts` holds the options and their defaults.
  */
 import { WebSocket, type ClientOptions as WsClientOptions } from 'ws';
-import type { CallArgs, CallOptions, SendArgs, SendOptions } from '../call-args.ts';
-import { callAction, callOptions, callPayload } from '../call-args.ts';
+import type { CallOptions, SendOptions } from '../call-args.ts';
 import type { OcppConnection } from '../connection.ts';
 import { type RequestChecker, requestProblem } from '../endpoint/outgoing.ts';
 import type { EndpointOptions, OcppEndpoint } from '../endpoint.ts';
@@ -18,10 +17,10 @@ import type { FrameEvent, HandlerErrorEvent, ValidationFailedEvent } from '../ev
 import { MessageType } from '../framing.ts';
 import { createMessageIdFactory } from '../ids.ts';
 import { type Logger, silentLogger } from '../logger.ts';
-import type { Call } from '../messages.ts';
+import { OcppPeer } from '../peer.ts';
 import type { Subprotocol } from '../protocol.ts';
 import { actionTable, routeTable } from '../router.ts';
-import type { ActionsOf, EndpointMaps, kMaps, SendsOf } from '../routing.ts';
+import type { ActionsOf, SendsOf } from '../routing.ts';
 import { childLogger } from '../util.ts';
 import { BackOff, realTimers, type Timers } from './backoff.ts';
 import { ClientStoppedError, NotConnectedError, SubprotocolError } from './errors.ts';
@@ -56,10 +55,7 @@ export abstract class ChargePointClient<
   Out extends ActionsOf<Out>,
   SendIn extends SendsOf<SendIn>,
   SendOut extends SendsOf<SendOut>,
-> {
-  /** Type-only: the maps decorators check handlers against. */
-  declare readonly [kMaps]: EndpointMaps<In, Out, SendIn, SendOut>;
-
+> extends OcppPeer<In, Out, SendIn, SendOut> {
   /** This charge point's identity (`options.identity`). */
   readonly identity: string;
   /** The subprotocol this client speaks (and insists on when reconnecting). */
@@ -101,6 +97,7 @@ export abstract class ChargePointClient<
 
   /** A client of `binding`'s version, not yet connected; throws a TypeError for invalid options. */
   protected constructor(Connection: ConnectionClass, options: ClientOptions) {
+    super();
     const versionSide = Connection.versionSide;
     if (versionSide === undefined) throw new TypeError(`${Connection.name} has no OCPP version`);
     const table = actionTable(versionSide);
@@ -243,19 +240,11 @@ export abstract class ChargePointClient<
   }
 
   /**
-   * Send a CALL to the CSMS and wait for its answer: `call(new call.Heartbeat({}))` or `call('Heartbeat')`.
    * Transaction-related messages are queued (online or not) and resolve once delivered; anything else needs an
-   * open connection and rejects at once with `NotConnectedError` without one. Otherwise as the endpoint's `call`.
+   * open connection and rejects at once with `NotConnectedError` without one.
+   * @internal
    */
-  call<A extends keyof Out & string>(
-    message: Call<A, Out[A]['request']>,
-    options?: CallOptions,
-  ): Promise<Out[A]['response']>;
-  call<A extends keyof Out & string>(action: A, ...args: CallArgs<Out[A]['request']>): Promise<Out[A]['response']>;
-  call(first: string | Call, second?: unknown, third?: CallOptions): Promise<unknown> {
-    const action = callAction(first);
-    const payload = callPayload(first, second);
-    const options = callOptions(first, second, third);
+  protected override makeCall(action: string, payload: object, options: CallOptions | undefined): Promise<unknown> {
     if (this.#isQueued(action, payload)) return this.#enqueue(action, payload, options);
     const caller = this.#caller;
     if (caller === undefined) return Promise.reject(new NotConnectedError(action));
@@ -278,13 +267,11 @@ export abstract class ChargePointClient<
     return response;
   };
 
-  /** 2.1: send a SEND message (never answered, never queued). Throws `NotConnectedError` while offline. */
-  send<A extends keyof SendOut & string>(message: Call<A, SendOut[A]['request']>, options?: SendOptions): void;
-  send<A extends keyof SendOut & string>(action: A, ...args: SendArgs<SendOut[A]['request']>): void;
-  send(first: string | Call, second?: unknown, third?: SendOptions): void {
+  /** 2.1: a SEND is never queued. @internal */
+  protected override makeSend(action: string, payload: object, options: SendOptions | undefined): void {
     const caller = this.#caller;
-    if (caller === undefined) throw new NotConnectedError(callAction(first));
-    caller.send(callAction(first), callPayload(first, second), callOptions(first, second, third));
+    if (caller === undefined) throw new NotConnectedError(action);
+    caller.send(action, payload, options);
   }
 
   // ---------------------------------------------------------------- queue

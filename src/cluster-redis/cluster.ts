@@ -13,7 +13,6 @@ import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
-import type { CallOptions } from '../call-args.ts';
 import {
   type CallDispatch,
   createServerCaller,
@@ -23,8 +22,6 @@ import {
 } from '../call-types.ts';
 import type { Emitter } from '../events.ts';
 import { silentLogger } from '../logger.ts';
-import type { Call } from '../messages.ts';
-import type { Subprotocol } from '../protocol.ts';
 import type { OcppServer, ProtocolClasses, ServerConnectEvent, ServerDisconnectEvent } from '../server.ts';
 import { childLogger, errorMessage, hasControlCharacter, withDeadline } from '../util.ts';
 import {
@@ -313,16 +310,13 @@ export class RedisCluster<P extends ProtocolClasses = ProtocolClasses>
    * `call()` for a charge point that must speak `protocol` (else `ProtocolMismatchError`, nothing sent): the
    * `RemoteCaller` side of `server.version(protocol).call()`. Applications use `cluster.version(protocol).call()`.
    */
-  callAs(
-    protocol: Subprotocol,
-    identity: string,
-    first: string | Call,
-    second?: unknown,
-    third?: CallOptions,
-  ): Promise<unknown> {
-    const caller = this.version(protocol as ProtocolOf<P>) as unknown as Pick<RemoteCaller, 'call'>;
-    return caller.call(identity, first, second, third);
-  }
+  readonly callAs: RemoteCaller['callAs'] = (protocol, identity, first, second, third) =>
+    (this.version(protocol as ProtocolOf<P>) as unknown as Pick<RemoteCaller, 'call'>).call(
+      identity,
+      first,
+      second,
+      third,
+    );
 
   /** Where every form of `call()` ends: the local charge point when this node holds it, else Redis. */
   readonly #dispatch: CallDispatch = (identity, protocol, action, payload, options) => {
