@@ -1,159 +1,89 @@
 /**
- * The answers the demo CSMS gives in OCPP 2.0.1 and 2.1, where the two versions share a message: `withV2Answers`
- * adds the handlers of every message the two versions share to either version's `ChargePoint`, once. Each answer
- * is a plain object that fits both versions' response types (each class `implements` its version's handlers, so
- * the compiler checks them against both).
+ * The answers the demo CSMS gives in OCPP 2.0.1 and 2.1 to every message the two versions share, written once:
+ * `sharedV2Handlers(store)` is spread into either version's object of handlers. Each handler takes either
+ * version's request and answers with a plain object that fits both versions' response types; each version's
+ * object is typed by its own handler interface, so the compiler checks the answers against both.
  */
+
+import type { ChargePointToCsms as V21Calls } from '../v21/index.ts';
+import type { HandlerContext, ChargePointToCsms as V201Calls } from '../v201/index.ts';
+import { empty, now } from './answers.ts';
 import type { DemoStore } from './store.ts';
 
-export interface IdTokenLike {
-  idToken: string;
-}
+/** The messages a charge point sends to the CSMS in both 2.0.1 and 2.1. */
+export type SharedV2Action = keyof V201Calls & keyof V21Calls;
 
-export interface TransactionEventLike {
-  eventType: string;
-  timestamp: string;
-  transactionInfo: { transactionId: string };
-  idToken?: IdTokenLike;
-  meterValue?: { timestamp: string; sampledValue: unknown[] }[];
-}
+/** The demo's handler of each shared message: either version's request in, a response of both versions out. */
+export type SharedV2Handlers = {
+  [A in SharedV2Action as `on${A}`]: (
+    request: V201Calls[A]['request'] | V21Calls[A]['request'],
+    context: HandlerContext,
+  ) => V201Calls[A]['response'] & V21Calls[A]['response'];
+};
 
-function idTokenInfo(store: DemoStore, token: IdTokenLike) {
-  return { status: store.isAuthorized(token.idToken) ? ('Accepted' as const) : ('Invalid' as const) };
-}
-
-/** An empty response, for the notifications the demo only takes note of. */
-export const empty = () => ({});
-
-export const boot = (store: DemoStore) => ({
-  currentTime: new Date().toISOString(),
-  interval: store.settings.heartbeatInterval,
-  status: 'Accepted' as const,
-});
-
-export const heartbeat = () => ({ currentTime: new Date().toISOString() });
-
-export const authorize = (store: DemoStore, { idToken }: { idToken: IdTokenLike }) => ({
-  idTokenInfo: idTokenInfo(store, idToken),
-});
-
-export function transactionEvent(store: DemoStore, identity: string, event: TransactionEventLike) {
-  const { transactionId } = event.transactionInfo;
-  store.recordTransaction(identity, transactionId, event.eventType, event.timestamp, event.idToken?.idToken);
-  if (event.meterValue) store.keepMeterValues(identity, transactionId, event.meterValue);
-  return event.idToken ? { idTokenInfo: idTokenInfo(store, event.idToken) } : {};
-}
-
-export interface MeterValuesLike {
-  meterValue: { timestamp: string; sampledValue: unknown[] }[];
-}
-
-export function meterValues(store: DemoStore, identity: string, { meterValue }: MeterValuesLike) {
-  store.keepMeterValues(identity, undefined, meterValue);
-  return {};
-}
-
-/** The demo knows no vendor extensions. */
-export const dataTransfer = () => ({ status: 'UnknownVendorId' as const });
-
-/** The demo has no certificate authority, no ISO 15118 PKI and no OCSP responder. */
-export const signCertificate = () => ({
-  status: 'Rejected' as const,
-  // reasonCode is at most 20 characters, from the specification's list of reason codes
-  statusInfo: { reasonCode: 'UnsupportedRequest', additionalInfo: 'The demo CSMS has no certificate authority' },
-});
-export const get15118EVCertificate = () => ({ status: 'Failed' as const, exiResponse: '' });
-export const getCertificateStatus = () => ({ status: 'Failed' as const });
-
-/** Charging needs and schedules are taken note of; the demo does no smart charging. */
-export const notifyEVChargingNeeds = () => ({ status: 'Accepted' as const });
-export const notifyEVChargingSchedule = () => ({ status: 'Accepted' as const });
-
-/** A version's `ChargePoint` class, as a mixin takes it. */
-// biome-ignore lint/suspicious/noExplicitAny: TypeScript's mixin pattern requires a constructor of any[] arguments
-type ChargePointClass = abstract new (...args: any[]) => { readonly identity: string };
-
-/** `Base` (2.0.1's or 2.1's `ChargePoint`) with the demo's handlers of every message 2.0.1 and 2.1 share. */
-export function withV2Answers<B extends ChargePointClass>(Base: B) {
-  abstract class V2Answers extends Base {
-    /** The demo's store, given to the constructor of the version's class. */
-    abstract readonly store: DemoStore;
-
+/** The demo's handlers of every message 2.0.1 and 2.1 share, writing to `store`. */
+export function sharedV2Handlers(store: DemoStore): SharedV2Handlers {
+  const idTokenInfo = (idToken: string) => ({
+    status: store.isAuthorized(idToken) ? ('Accepted' as const) : ('Invalid' as const),
+  });
+  return {
     onBootNotification() {
-      return boot(this.store);
-    }
+      return { currentTime: now(), interval: store.settings.heartbeatInterval, status: 'Accepted' };
+    },
     onHeartbeat() {
-      return heartbeat();
-    }
-    onAuthorize(request: { idToken: IdTokenLike }) {
-      return authorize(this.store, request);
-    }
-    onTransactionEvent(request: TransactionEventLike) {
-      return transactionEvent(this.store, this.identity, request);
-    }
-    onMeterValues(request: MeterValuesLike) {
-      return meterValues(this.store, this.identity, request);
-    }
+      return { currentTime: now() };
+    },
+    onAuthorize({ idToken }) {
+      return { idTokenInfo: idTokenInfo(idToken.idToken) };
+    },
+    onTransactionEvent({ eventType, timestamp, transactionInfo, idToken, meterValue }, { identity }) {
+      const { transactionId } = transactionInfo;
+      store.recordTransaction(identity, transactionId, eventType, timestamp, idToken?.idToken);
+      if (meterValue) store.keepMeterValues(identity, transactionId, meterValue);
+      return idToken ? { idTokenInfo: idTokenInfo(idToken.idToken) } : {};
+    },
+    onMeterValues({ meterValue }, { identity }) {
+      store.keepMeterValues(identity, undefined, meterValue);
+      return {};
+    },
+    /** The demo knows no vendor extensions. */
     onDataTransfer() {
-      return dataTransfer();
-    }
+      return { status: 'UnknownVendorId' };
+    },
+    /** The demo has no certificate authority, no ISO 15118 PKI and no OCSP responder. */
     onSignCertificate() {
-      return signCertificate();
-    }
+      return {
+        status: 'Rejected',
+        // reasonCode is at most 20 characters, from the specification's list of reason codes
+        statusInfo: { reasonCode: 'UnsupportedRequest', additionalInfo: 'The demo CSMS has no certificate authority' },
+      };
+    },
     onGet15118EVCertificate() {
-      return get15118EVCertificate();
-    }
+      return { status: 'Failed', exiResponse: '' };
+    },
     onGetCertificateStatus() {
-      return getCertificateStatus();
-    }
+      return { status: 'Failed' };
+    },
+    /** Charging needs and schedules are taken note of; the demo does no smart charging. */
     onNotifyEVChargingNeeds() {
-      return notifyEVChargingNeeds();
-    }
+      return { status: 'Accepted' };
+    },
     onNotifyEVChargingSchedule() {
-      return notifyEVChargingSchedule();
-    }
-    onStatusNotification() {
-      return empty();
-    }
-    onClearedChargingLimit() {
-      return empty();
-    }
-    onFirmwareStatusNotification() {
-      return empty();
-    }
-    onLogStatusNotification() {
-      return empty();
-    }
-    onNotifyChargingLimit() {
-      return empty();
-    }
-    onNotifyCustomerInformation() {
-      return empty();
-    }
-    onNotifyDisplayMessages() {
-      return empty();
-    }
-    onNotifyEvent() {
-      return empty();
-    }
-    onNotifyMonitoringReport() {
-      return empty();
-    }
-    onNotifyReport() {
-      return empty();
-    }
-    onPublishFirmwareStatusNotification() {
-      return empty();
-    }
-    onReportChargingProfiles() {
-      return empty();
-    }
-    onReservationStatusUpdate() {
-      return empty();
-    }
-    onSecurityEventNotification() {
-      return empty();
-    }
-  }
-  return V2Answers;
+      return { status: 'Accepted' };
+    },
+    onStatusNotification: empty,
+    onClearedChargingLimit: empty,
+    onFirmwareStatusNotification: empty,
+    onLogStatusNotification: empty,
+    onNotifyChargingLimit: empty,
+    onNotifyCustomerInformation: empty,
+    onNotifyDisplayMessages: empty,
+    onNotifyEvent: empty,
+    onNotifyMonitoringReport: empty,
+    onNotifyReport: empty,
+    onPublishFirmwareStatusNotification: empty,
+    onReportChargingProfiles: empty,
+    onReservationStatusUpdate: empty,
+    onSecurityEventNotification: empty,
+  };
 }

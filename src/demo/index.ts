@@ -2,21 +2,24 @@
 import type { Logger } from '../logger.ts';
 import type { Subprotocol } from '../protocol.ts';
 import { type ChargePointFactory, OcppServer } from '../server.ts';
-import { DemoChargePointV16 } from './csms-v16.ts';
-import { DemoChargePointV21 } from './csms-v21.ts';
-import { DemoChargePointV201 } from './csms-v201.ts';
-import { type DemoSettings, DemoStore } from './store.ts';
+import * as v16 from '../v16/index.ts';
+import * as v21 from '../v21/index.ts';
+import * as v201 from '../v201/index.ts';
+import { v16Handlers } from './csms-v16.ts';
+import { v21Handlers } from './csms-v21.ts';
+import { v201Handlers } from './csms-v201.ts';
+import { type DemoSettings, DemoStore, type StoredMeterValue } from './store.ts';
 
-export { DemoChargePointV16, DemoChargePointV21, DemoChargePointV201, DemoStore };
+export { type DemoSettings, DemoStore, type StoredMeterValue, v16Handlers, v21Handlers, v201Handlers };
 
-/** A connection of the demo CSMS, whichever version it speaks. */
-export type DemoChargePoint = DemoChargePointV16 | DemoChargePointV201 | DemoChargePointV21;
+/** A connection of the demo CSMS, whichever version it speaks: that version's `ChargePoint`. */
+export type DemoChargePoint = v16.ChargePoint | v201.ChargePoint | v21.ChargePoint;
 
-/** The demo's ChargePoint factory per version: each hands the connection the demo's store. */
+/** The demo's ChargePoint factory per version: each serves the connection with the version's demo handlers. */
 export interface DemoProtocols {
-  'ocpp2.1'?: ChargePointFactory<DemoChargePointV21>;
-  'ocpp2.0.1'?: ChargePointFactory<DemoChargePointV201>;
-  'ocpp1.6'?: ChargePointFactory<DemoChargePointV16>;
+  'ocpp2.1'?: ChargePointFactory<v21.ChargePoint>;
+  'ocpp2.0.1'?: ChargePointFactory<v201.ChargePoint>;
+  'ocpp1.6'?: ChargePointFactory<v16.ChargePoint>;
 }
 
 export const ALL_PROTOCOLS: readonly Subprotocol[] = ['ocpp2.1', 'ocpp2.0.1', 'ocpp1.6'];
@@ -36,11 +39,17 @@ export function createDemoCsms(options: DemoCsmsOptions = {}): {
   store: DemoStore;
 } {
   const store = new DemoStore(options.settings);
-  // The store reaches each connection's ChargePoint through its constructor.
+  // One object of handlers per version, writing to this server's store, serves every connection of that version.
+  const handlers21 = v21Handlers(store);
+  const handlers201 = v201Handlers(store);
+  const handlers16 = v16Handlers(store);
   const factories: Required<DemoProtocols> = {
-    'ocpp2.1': (identity, connection, context) => new DemoChargePointV21(identity, connection, store, context),
-    'ocpp2.0.1': (identity, connection, context) => new DemoChargePointV201(identity, connection, store, context),
-    'ocpp1.6': (identity, connection, context) => new DemoChargePointV16(identity, connection, store, context),
+    'ocpp2.1': (identity, connection, context) =>
+      new v21.ChargePoint(identity, connection, { ...context, handlers: handlers21 }),
+    'ocpp2.0.1': (identity, connection, context) =>
+      new v201.ChargePoint(identity, connection, { ...context, handlers: handlers201 }),
+    'ocpp1.6': (identity, connection, context) =>
+      new v16.ChargePoint(identity, connection, { ...context, handlers: handlers16 }),
   };
   const protocols: DemoProtocols = {};
   for (const protocol of options.protocols ?? ALL_PROTOCOLS) {

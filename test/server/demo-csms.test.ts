@@ -2,16 +2,10 @@
  * The demo CSMS behind `ocppkit serve`, over real sockets: for each version, every action a charge point may send
  * gets a response that passes the version's generated response validator; plus what the demo remembers.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import { loadVersion } from '../../codegen/load.ts';
 import type { VersionKey } from '../../codegen/versions.ts';
-import {
-  createDemoCsms,
-  DemoChargePointV16,
-  DemoChargePointV21,
-  DemoChargePointV201,
-  type DemoStore,
-} from '../../src/demo/index.ts';
+import { createDemoCsms, type DemoChargePoint, type DemoStore } from '../../src/demo/index.ts';
 import type { ProtocolSpec, Subprotocol, ValidatorTable } from '../../src/protocol.ts';
 import * as v16 from '../../src/v16/index.ts';
 import * as v21 from '../../src/v21/index.ts';
@@ -232,26 +226,50 @@ describe('demo CSMS behaviour', () => {
 });
 
 describe('the demo’s ChargePoints', () => {
-  it('are created by factories that hand each one the demo’s store, one class per version', async () => {
-    const clients = await Promise.all([
-      RawClient.open(`ws://127.0.0.1:${port}/STORE_16`, 'ocpp1.6'),
-      RawClient.open(`ws://127.0.0.1:${port}/STORE_201`, 'ocpp2.0.1'),
-      RawClient.open(`ws://127.0.0.1:${port}/STORE_21`, 'ocpp2.1'),
-    ]);
-    expect(server?.get('STORE_16')).toBeInstanceOf(DemoChargePointV16);
-    expect(server?.get('STORE_201')).toBeInstanceOf(DemoChargePointV201);
-    expect(server?.get('STORE_21')).toBeInstanceOf(DemoChargePointV21);
-    for (const identity of ['STORE_16', 'STORE_201', 'STORE_21']) expect(server?.get(identity)?.store).toBe(store);
+  /** A MeterValues request of the version, with one sample taken at `timestamp`. */
+  const meterValues = (protocol: Subprotocol, timestamp: string) => {
+    const meterValue = [{ timestamp, sampledValue: [{ value: protocol === 'ocpp1.6' ? '1' : 1 }] }];
+    return protocol === 'ocpp1.6' ? { connectorId: 1, meterValue } : { evseId: 1, meterValue };
+  };
+
+  it('are each version’s ChargePoint, served by the demo’s handlers writing to the demo’s store', async () => {
+    const connections = [
+      { identity: 'STORE_16', protocol: 'ocpp1.6', ChargePoint: v16.ChargePoint },
+      { identity: 'STORE_201', protocol: 'ocpp2.0.1', ChargePoint: v201.ChargePoint },
+      { identity: 'STORE_21', protocol: 'ocpp2.1', ChargePoint: v21.ChargePoint },
+    ] as const;
+    const clients = await Promise.all(
+      connections.map(({ identity, protocol }) => RawClient.open(`ws://127.0.0.1:${port}/${identity}`, protocol)),
+    );
+    for (const [i, { identity, protocol, ChargePoint }] of connections.entries()) {
+      const chargePoint = server?.get(identity);
+      expectTypeOf(chargePoint).toEqualTypeOf<DemoChargePoint | undefined>();
+      expect(chargePoint).toBeInstanceOf(ChargePoint);
+      expect(chargePoint?.protocol).toBe(protocol);
+      expect(chargePoint?.identity).toBe(identity);
+      // the version's one object of handlers, which served the connections before, records under this identity
+      const timestamp = new Date().toISOString();
+      const frame = await clients[i]?.call(id(), 'MeterValues', meterValues(protocol, timestamp));
+      expect(frame?.[2]).toEqual({});
+      expect(store.meterValues).toContainEqual({ identity, transactionId: undefined, timestamp, sampledValues: 1 });
+    }
+    expect(server?.get('STORE_201')).not.toBeInstanceOf(v21.ChargePoint);
+    expect(server?.get('STORE_21')).not.toBeInstanceOf(v201.ChargePoint);
     await Promise.all(clients.map((client) => client.close()));
   });
 
-  it('serves only the versions asked for', async () => {
+  it('serves only the versions asked for, with a store of each server’s own', async () => {
     const demo = createDemoCsms({ host: '127.0.0.1', port: 0, protocols: ['ocpp1.6'] });
     try {
       const { port: only16 } = await demo.server.listen();
       const client = await RawClient.open(`ws://127.0.0.1:${only16}/CP`, ['ocpp2.1', 'ocpp1.6']);
       expect(client.protocol).toBe('ocpp1.6');
-      expect(demo.server.get('CP')?.store).toBe(demo.store);
+      expect(demo.server.get('CP')).toBeInstanceOf(v16.ChargePoint);
+      const timestamp = new Date().toISOString();
+      await client.call(id(), 'MeterValues', meterValues('ocpp1.6', timestamp));
+      const stored = { identity: 'CP', transactionId: undefined, timestamp, sampledValues: 1 };
+      expect(demo.store.meterValues).toEqual([stored]);
+      expect(store.meterValues).not.toContainEqual(stored);
       await client.close();
     } finally {
       await demo.server.close();
