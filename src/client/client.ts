@@ -95,7 +95,7 @@ export abstract class ChargePointClient<
   /** A BootNotification of this client was answered Accepted. */
   #bootAccepted = false;
 
-  /** A client of `binding`'s version, not yet connected; throws a TypeError for invalid options. */
+  /** A client speaking the version of `Connection` (its `Csms`), not yet connected; a TypeError for invalid options. */
   protected constructor(Connection: ConnectionClass, options: ClientOptions) {
     super();
     const versionSide = Connection.versionSide;
@@ -109,21 +109,16 @@ export abstract class ChargePointClient<
     this.identity = options.identity;
     this.protocol = table.version;
     this.url = connectionUrl(options.url, options.identity);
-    const logger = options.logger ?? silentLogger;
-    this.#log = childLogger(logger, { identity: this.identity, protocol: this.protocol });
+    this.#log = childLogger(options.logger ?? silentLogger, { identity: this.identity, protocol: this.protocol });
     this.#timers = options.timers ?? realTimers;
     this.#backOff = new BackOff(options.backOff, options.random);
     this.#connectTimeout = options.connectTimeout ?? CLIENT_DEFAULTS.connectTimeout;
     const pongTimeout = options.pongTimeout ?? CLIENT_DEFAULTS.pongTimeout;
-    this.#keepAlive = new KeepAlive(
-      this.#timers,
-      options.pingInterval ?? CLIENT_DEFAULTS.pingInterval,
-      pongTimeout,
-      () => {
-        this.#closeNote = `No pong within ${pongTimeout} ms`;
-        this.#log.warn({ pongTimeout }, 'no pong: terminating the connection');
-      },
-    );
+    const pingInterval = options.pingInterval ?? CLIENT_DEFAULTS.pingInterval;
+    this.#keepAlive = new KeepAlive(this.#timers, pingInterval, pongTimeout, () => {
+      this.#closeNote = `No pong within ${pongTimeout} ms`;
+      this.#log.warn({ pongTimeout }, 'no pong: terminating the connection');
+    });
     this.#closeTimeout = options.closeTimeout ?? CLIENT_DEFAULTS.closeTimeout;
     this.#reconnect = options.reconnect ?? true;
     this.#waitForBoot = options.queue?.waitForBoot ?? true;
