@@ -8,7 +8,7 @@ import type { Direction } from '../src/protocol.ts';
 import directions from './data/directions.json' with { type: 'json' };
 import v16Names from './data/v16-names.json' with { type: 'json' };
 import type { JsonSchema, LoadedSchema } from './load.ts';
-import type { SchemaRole, VersionInfo } from './versions.ts';
+import type { SchemaRole, VersionEntry } from './versions.ts';
 
 export interface NamedType {
   name: string;
@@ -40,7 +40,7 @@ export interface ActionModel {
 }
 
 export interface VersionModel {
-  info: VersionInfo;
+  info: VersionEntry;
   actions: ActionModel[];
   /** Enums and objects, by name, sorted. */
   types: NamedType[];
@@ -202,8 +202,8 @@ export function describeFields(schema: JsonSchema, typeOf: (name: string) => Nam
  */
 export const byName = (a: string, b: string): number => a.localeCompare(b, 'en');
 
-export function buildModel(info: VersionInfo, schemas: LoadedSchema[]): VersionModel {
-  const directionOf = (directions as Record<string, Record<string, Direction>>)[info.subprotocol];
+export function buildModel(info: VersionEntry, schemas: LoadedSchema[]): VersionModel {
+  const directionOf = info.directions ?? (directions as Record<string, Record<string, Direction>>)[info.subprotocol];
   if (!directionOf) throw new Error(`no direction table for ${info.subprotocol}`);
   const registry = new TypeRegistry();
   const names = info.key === 'v16' ? (v16Names as V16Name[]) : [];

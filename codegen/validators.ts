@@ -4,13 +4,14 @@
  */
 import { _, Ajv } from 'ajv';
 import standalone from 'ajv/dist/standalone/index.js';
+import { StructureKind, VariableDeclarationKind, Writers } from 'ts-morph';
 import { formats } from '../src/formats.ts';
-import { RUNTIME } from './emit.ts';
+import { type EmitOptions, RUNTIME } from './emit.ts';
 import type { JsonSchema } from './load.ts';
+import type { VersionModel } from './model.ts';
+import { docs, type FileContent, importDeclaration, insertAfterImports, printFile, separated } from './source.ts';
 
 const standaloneCode = standalone.default;
-
-import type { VersionModel } from './model.ts';
 
 /**
  * ajv options, one place. `multipleOfPrecision`: 1.6 charging profiles use `multipleOf: 0.1`, which
@@ -64,7 +65,11 @@ function dropUnusedSchemaConstants(code: string): string {
   );
 }
 
-export function renderValidators(model: VersionModel): string {
+/**
+ * The validators file: ajv's standalone code (machine output, added as statements text after the imports), the
+ * imports it needs, and the typed table of validators, built from structures.
+ */
+export function validatorsFile(model: VersionModel, options: EmitOptions = {}): FileContent {
   const ajv = createAjv();
   for (const type of model.types) ajv.addSchema({ ...toValidatorSchema(type.schema), $id: type.name });
   const names: Record<string, string> = {};
@@ -88,14 +93,39 @@ export function renderValidators(model: VersionModel): string {
     throw new Error(`ajv exported ${exportsByName.length} validators for ${typeNames.length} payload schemas`);
   }
   code = code.replace(/^"use strict";/, '').replace(exportStatement, '');
-  const table = exportsByName.map(([, name, fn]) => `  ${name}: ${fn} as Validator<${name}>,`).join('\n');
-  const sorted = [...typeNames].sort();
-  return (
-    `// @ts-nocheck: ajv standalone code; the exported table below carries the types.\n` +
-    `import { formats, ucs2length, type Validator } from '${RUNTIME}';\n` +
-    `import type { ${sorted.join(', ')} } from './payloads.ts';\n` +
-    `${code.trim()}\n\n` +
-    `/** One validator per payload schema: a type guard that leaves the first error in \`errors\`. */\n` +
-    `export const validators = {\n${table}\n};\n`
+  const table = Object.fromEntries(
+    exportsByName.map(([, name, fn]) => [name as string, Writers.assertion(fn as string, `Validator<${name}>`)]),
   );
+  return {
+    leadingTrivia: '// @ts-nocheck: ajv standalone code; the exported table below carries the types.\n',
+    statements: separated([
+      [
+        ...importDeclaration(
+          options.runtime ?? RUNTIME,
+          ['formats', 'ucs2length', { name: 'Validator', isTypeOnly: true }],
+          { ordered: true },
+        ),
+        ...importDeclaration('./payloads.ts', typeNames, { typeOnly: true }),
+      ],
+      [
+        {
+          kind: StructureKind.VariableStatement,
+          isExported: true,
+          declarationKind: VariableDeclarationKind.Const,
+          docs: docs(
+            'One validator per payload schema: a type guard that leaves the first error in `errors`.',
+            'inline',
+          ),
+          declarations: [{ name: 'validators', initializer: Writers.object(table) }],
+        },
+      ],
+    ]),
+    verbatim: code.trim(),
+  };
+}
+
+/** The validators file as text, ajv's code included (unformatted). */
+export function renderValidators(model: VersionModel, options: EmitOptions = {}): string {
+  const { verbatim, ...content } = validatorsFile(model, options);
+  return insertAfterImports(printFile(content), verbatim ?? '');
 }

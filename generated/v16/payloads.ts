@@ -311,9 +311,7 @@ export interface GetInstalledCertificateIdsRequest {
  * The payload of GetInstalledCertificateIdsResponse, schema GetInstalledCertificateIdsResponse.json.
  */
 export interface GetInstalledCertificateIdsResponse {
-  /**
-   * @minItems 1
-   */
+  /** @minItems 1 */
   certificateHashData?: CertificateHashDataType[];
   status: GetInstalledCertificateStatusEnumType;
 }

@@ -580,9 +580,7 @@ export interface ComponentVariableType {
  */
 export interface CompositeScheduleType {
   customData?: CustomDataType;
-  /**
-   * @minItems 1
-   */
+  /** @minItems 1 */
   chargingSchedulePeriod: ChargingSchedulePeriodType[];
   /**
    * The ID of the EVSE for which the
@@ -667,8 +665,8 @@ export interface CostType {
  * This class does not get 'AdditionalProperties = false' in the schema generation, so it can be extended with arbitrary JSON properties to allow adding custom data.
  */
 export interface CustomDataType {
-  vendorId: string;
   [k: string]: unknown;
+  vendorId: string;
 }
 
 /**
@@ -984,9 +982,7 @@ export interface IdTokenInfoType {
  */
 export interface IdTokenType {
   customData?: CustomDataType;
-  /**
-   * @minItems 1
-   */
+  /** @minItems 1 */
   additionalInfo?: AdditionalInfoType[];
   /**
    * IdToken is case insensitive. Might hold the hidden id of an RFID tag, but can for example also contain a UUID.
@@ -1126,9 +1122,7 @@ export interface MessageInfoType {
  */
 export interface MeterValueType {
   customData?: CustomDataType;
-  /**
-   * @minItems 1
-   */
+  /** @minItems 1 */
   sampledValue: SampledValueType[];
   /**
    * Meter_ Value. Timestamp. Date_ Time
@@ -1171,9 +1165,7 @@ export interface MonitoringDataType {
   customData?: CustomDataType;
   component: ComponentType;
   variable: VariableType;
-  /**
-   * @minItems 1
-   */
+  /** @minItems 1 */
   variableMonitoring: VariableMonitoringType[];
 }
 

@@ -367,9 +367,7 @@ export interface ClearVariableMonitoringRequest {
  */
 export interface ClearVariableMonitoringResponse {
   customData?: CustomDataType;
-  /**
-   * @minItems 1
-   */
+  /** @minItems 1 */
   clearMonitoringResult: ClearMonitoringResultType[];
 }
 
@@ -766,9 +764,7 @@ export interface GetInstalledCertificateIdsResponse {
    */
   status: GetInstalledCertificateStatusEnumType;
   statusInfo?: StatusInfoType;
-  /**
-   * @minItems 1
-   */
+  /** @minItems 1 */
   certificateHashDataChain?: CertificateHashDataChainType[];
 }
 
@@ -843,9 +839,7 @@ export interface GetLogResponse {
  */
 export interface GetMonitoringReportRequest {
   customData?: CustomDataType;
-  /**
-   * @minItems 1
-   */
+  /** @minItems 1 */
   componentVariable?: ComponentVariableType[];
   /**
    * The Id of the request.
@@ -880,9 +874,7 @@ export interface GetMonitoringReportResponse {
  */
 export interface GetReportRequest {
   customData?: CustomDataType;
-  /**
-   * @minItems 1
-   */
+  /** @minItems 1 */
   componentVariable?: ComponentVariableType[];
   /**
    * The Id of the request.
@@ -946,9 +938,7 @@ export interface GetTransactionStatusResponse {
  */
 export interface GetVariablesRequest {
   customData?: CustomDataType;
-  /**
-   * @minItems 1
-   */
+  /** @minItems 1 */
   getVariableData: GetVariableDataType[];
 }
 
@@ -957,9 +947,7 @@ export interface GetVariablesRequest {
  */
 export interface GetVariablesResponse {
   customData?: CustomDataType;
-  /**
-   * @minItems 1
-   */
+  /** @minItems 1 */
   getVariableResult: GetVariableResultType[];
 }
 
@@ -1049,9 +1037,7 @@ export interface MeterValuesRequest {
    *
    */
   evseId: number;
-  /**
-   * @minItems 1
-   */
+  /** @minItems 1 */
   meterValue: MeterValueType[];
 }
 
@@ -1067,9 +1053,7 @@ export interface MeterValuesResponse {
  */
 export interface NotifyChargingLimitRequest {
   customData?: CustomDataType;
-  /**
-   * @minItems 1
-   */
+  /** @minItems 1 */
   chargingSchedule?: ChargingScheduleType[];
   /**
    * The charging schedule contained in this notification applies to an EVSE. evseId must be > 0.
@@ -1131,9 +1115,7 @@ export interface NotifyCustomerInformationResponse {
  */
 export interface NotifyDisplayMessagesRequest {
   customData?: CustomDataType;
-  /**
-   * @minItems 1
-   */
+  /** @minItems 1 */
   messageInfo?: MessageInfoType[];
   /**
    * The id of the GetDisplayMessagesRequest that requested this message.
@@ -1236,9 +1218,7 @@ export interface NotifyEventRequest {
    *
    */
   seqNo: number;
-  /**
-   * @minItems 1
-   */
+  /** @minItems 1 */
   eventData: EventDataType[];
 }
 
@@ -1254,9 +1234,7 @@ export interface NotifyEventResponse {
  */
 export interface NotifyMonitoringReportRequest {
   customData?: CustomDataType;
-  /**
-   * @minItems 1
-   */
+  /** @minItems 1 */
   monitor?: MonitoringDataType[];
   /**
    * The id of the GetMonitoringRequest that requested this report.
@@ -1303,9 +1281,7 @@ export interface NotifyReportRequest {
    *
    */
   generatedAt: string;
-  /**
-   * @minItems 1
-   */
+  /** @minItems 1 */
   reportData?: ReportDataType[];
   /**
    * “to be continued” indicator. Indicates whether another part of the report follows in an upcoming notifyReportRequest message. Default value when omitted is false.
@@ -1430,9 +1406,7 @@ export interface ReportChargingProfilesRequest {
    *
    */
   chargingLimitSource: ChargingLimitSourceEnumType;
-  /**
-   * @minItems 1
-   */
+  /** @minItems 1 */
   chargingProfile: ChargingProfileType[];
   /**
    * To Be Continued. Default value when omitted: false. false indicates that there are no further messages as part of this report.
@@ -1646,9 +1620,7 @@ export interface SecurityEventNotificationResponse {
  */
 export interface SendLocalListRequest {
   customData?: CustomDataType;
-  /**
-   * @minItems 1
-   */
+  /** @minItems 1 */
   localAuthorizationList?: AuthorizationData[];
   /**
    * In case of a full update this is the version number of the full list. In case of a differential update it is the version number of the list after the update has been applied.
@@ -1828,9 +1800,7 @@ export interface SetNetworkProfileResponse {
  */
 export interface SetVariableMonitoringRequest {
   customData?: CustomDataType;
-  /**
-   * @minItems 1
-   */
+  /** @minItems 1 */
   setMonitoringData: SetMonitoringDataType[];
 }
 
@@ -1839,9 +1809,7 @@ export interface SetVariableMonitoringRequest {
  */
 export interface SetVariableMonitoringResponse {
   customData?: CustomDataType;
-  /**
-   * @minItems 1
-   */
+  /** @minItems 1 */
   setMonitoringResult: SetMonitoringResultType[];
 }
 
@@ -1850,9 +1818,7 @@ export interface SetVariableMonitoringResponse {
  */
 export interface SetVariablesRequest {
   customData?: CustomDataType;
-  /**
-   * @minItems 1
-   */
+  /** @minItems 1 */
   setVariableData: SetVariableDataType[];
 }
 
@@ -1861,9 +1827,7 @@ export interface SetVariablesRequest {
  */
 export interface SetVariablesResponse {
   customData?: CustomDataType;
-  /**
-   * @minItems 1
-   */
+  /** @minItems 1 */
   setVariableResult: SetVariableResultType[];
 }
 
@@ -1943,9 +1907,7 @@ export interface TransactionEventRequest {
    *
    */
   eventType: TransactionEventEnumType;
-  /**
-   * @minItems 1
-   */
+  /** @minItems 1 */
   meterValue?: MeterValueType[];
   /**
    * The date and time at which this transaction event occurred.
@@ -1999,7 +1961,7 @@ export interface TransactionEventResponse {
    */
   totalCost?: number;
   /**
-   * Priority from a business point of view. Default priority is 0, The range is from -9 to 9. Higher values indicate a higher priority. The chargingPriority in TransactionEventResponse is temporarily, so it may not be set in the IdTokenInfoType afterwards. Also the chargingPriority in TransactionEventResponse overrules the one in IdTokenInfoType.  
+   * Priority from a business point of view. Default priority is 0, The range is from -9 to 9. Higher values indicate a higher priority. The chargingPriority in TransactionEventResponse is temporarily, so it may not be set in the IdTokenInfoType afterwards. Also the chargingPriority in TransactionEventResponse overrules the one in IdTokenInfoType.
    *
    */
   chargingPriority?: number;

@@ -457,7 +457,6 @@ export interface ChargingNeedsType {
    * @minItems 1
    *
    * Items: Mode of energy transfer requested by the EV.
-   *
    */
   availableEnergyTransfer?: EnergyTransferModeEnumType[];
   /**
@@ -491,9 +490,7 @@ export interface ChargingNeedsType {
  *
  */
 export interface ChargingPeriodType {
-  /**
-   * @minItems 1
-   */
+  /** @minItems 1 */
   dimensions?: CostDimensionType[];
   /**
    * Unique identifier of the Tariff that was used to calculate cost. If not provided, then cost was calculated by some other means.
@@ -1033,9 +1030,7 @@ export interface CompositeScheduleType {
   duration: number;
   scheduleStart: string;
   chargingRateUnit: ChargingRateUnitEnumType;
-  /**
-   * @minItems 1
-   */
+  /** @minItems 1 */
   chargingSchedulePeriod: ChargingSchedulePeriodType[];
   customData?: CustomDataType;
 }
@@ -1083,9 +1078,7 @@ export interface ConsumptionCostType {
  *
  */
 export interface CostDetailsType {
-  /**
-   * @minItems 1
-   */
+  /** @minItems 1 */
   chargingPeriods?: ChargingPeriodType[];
   totalCost: TotalCostType;
   totalUsage: TotalUsageType;
@@ -1150,8 +1143,8 @@ export interface CostType {
  * This class does not get 'AdditionalProperties = false' in the schema generation, so it can be extended with arbitrary JSON properties to allow adding custom data.
  */
 export interface CustomDataType {
-  vendorId: string;
   [k: string]: unknown;
+  vendorId: string;
 }
 
 /**
@@ -2303,9 +2296,7 @@ export interface IdTokenInfoType {
  *
  */
 export interface IdTokenType {
-  /**
-   * @minItems 1
-   */
+  /** @minItems 1 */
   additionalInfo?: AdditionalInfoType[];
   /**
    * *(2.1)* IdToken is case insensitive. Might hold the hidden id of an RFID tag, but can for example also contain a UUID.
@@ -2504,9 +2495,7 @@ export interface MessageInfoType {
  *
  */
 export interface MeterValueType {
-  /**
-   * @minItems 1
-   */
+  /** @minItems 1 */
   sampledValue: SampledValueType[];
   /**
    * Timestamp for measured value(s).
@@ -2541,9 +2530,7 @@ export interface ModemType {
 export interface MonitoringDataType {
   component: ComponentType;
   variable: VariableType;
-  /**
-   * @minItems 1
-   */
+  /** @minItems 1 */
   variableMonitoring: VariableMonitoringType[];
   customData?: CustomDataType;
 }
@@ -3230,9 +3217,7 @@ export interface TariffAssignmentType {
    *
    */
   validFrom?: string;
-  /**
-   * @minItems 1
-   */
+  /** @minItems 1 */
   evseIds?: number[];
   /**
    * IdTokens related to tariff
@@ -3477,9 +3462,7 @@ export interface TariffEnergyPriceType {
  *
  */
 export interface TariffEnergyType {
-  /**
-   * @minItems 1
-   */
+  /** @minItems 1 */
   prices: TariffEnergyPriceType[];
   /**
    * @minItems 1
@@ -3507,9 +3490,7 @@ export interface TariffFixedPriceType {
  * TariffFixedType, as defined by the OCPP 2.1 JSON schemas.
  */
 export interface TariffFixedType {
-  /**
-   * @minItems 1
-   */
+  /** @minItems 1 */
   prices: TariffFixedPriceType[];
   /**
    * @minItems 1
@@ -3539,9 +3520,7 @@ export interface TariffTimePriceType {
  *
  */
 export interface TariffTimeType {
-  /**
-   * @minItems 1
-   */
+  /** @minItems 1 */
   prices: TariffTimePriceType[];
   /**
    * @minItems 1

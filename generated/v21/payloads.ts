@@ -232,9 +232,7 @@ export interface AuthorizeResponse {
  * The payload of BatterySwapRequest, schema BatterySwapRequest.json.
  */
 export interface BatterySwapRequest {
-  /**
-   * @minItems 1
-   */
+  /** @minItems 1 */
   batteryData: BatteryDataType[];
   /**
    * Battery in/out
@@ -571,9 +569,7 @@ export interface ClearTariffsRequest {
  * The payload of ClearTariffsResponse, schema ClearTariffsResponse.json.
  */
 export interface ClearTariffsResponse {
-  /**
-   * @minItems 1
-   */
+  /** @minItems 1 */
   clearTariffsResult: ClearTariffsResultType[];
   customData?: CustomDataType;
 }
@@ -596,9 +592,7 @@ export interface ClearVariableMonitoringRequest {
  * The payload of ClearVariableMonitoringResponse, schema ClearVariableMonitoringResponse.json.
  */
 export interface ClearVariableMonitoringResponse {
-  /**
-   * @minItems 1
-   */
+  /** @minItems 1 */
   clearMonitoringResult: ClearMonitoringResultType[];
   customData?: CustomDataType;
 }
@@ -1108,9 +1102,7 @@ export interface GetInstalledCertificateIdsResponse {
    */
   status: GetInstalledCertificateStatusEnumType;
   statusInfo?: StatusInfoType;
-  /**
-   * @minItems 1
-   */
+  /** @minItems 1 */
   certificateHashDataChain?: CertificateHashDataChainType[];
   customData?: CustomDataType;
 }
@@ -1185,9 +1177,7 @@ export interface GetLogResponse {
  * The payload of GetMonitoringReportRequest, schema GetMonitoringReportRequest.json.
  */
 export interface GetMonitoringReportRequest {
-  /**
-   * @minItems 1
-   */
+  /** @minItems 1 */
   componentVariable?: ComponentVariableType[];
   /**
    * The Id of the request.
@@ -1229,9 +1219,7 @@ export interface GetPeriodicEventStreamRequest {
  * The payload of GetPeriodicEventStreamResponse, schema GetPeriodicEventStreamResponse.json.
  */
 export interface GetPeriodicEventStreamResponse {
-  /**
-   * @minItems 1
-   */
+  /** @minItems 1 */
   constantStreamData?: ConstantStreamDataType[];
   customData?: CustomDataType;
 }
@@ -1240,9 +1228,7 @@ export interface GetPeriodicEventStreamResponse {
  * The payload of GetReportRequest, schema GetReportRequest.json.
  */
 export interface GetReportRequest {
-  /**
-   * @minItems 1
-   */
+  /** @minItems 1 */
   componentVariable?: ComponentVariableType[];
   /**
    * The Id of the request.
@@ -1295,9 +1281,7 @@ export interface GetTariffsResponse {
    */
   status: TariffGetStatusEnumType;
   statusInfo?: StatusInfoType;
-  /**
-   * @minItems 1
-   */
+  /** @minItems 1 */
   tariffAssignments?: TariffAssignmentType[];
   customData?: CustomDataType;
 }
@@ -1335,9 +1319,7 @@ export interface GetTransactionStatusResponse {
  * The payload of GetVariablesRequest, schema GetVariablesRequest.json.
  */
 export interface GetVariablesRequest {
-  /**
-   * @minItems 1
-   */
+  /** @minItems 1 */
   getVariableData: GetVariableDataType[];
   customData?: CustomDataType;
 }
@@ -1346,9 +1328,7 @@ export interface GetVariablesRequest {
  * The payload of GetVariablesResponse, schema GetVariablesResponse.json.
  */
 export interface GetVariablesResponse {
-  /**
-   * @minItems 1
-   */
+  /** @minItems 1 */
   getVariableResult: GetVariableResultType[];
   customData?: CustomDataType;
 }
@@ -1437,9 +1417,7 @@ export interface MeterValuesRequest {
    *
    */
   evseId: number;
-  /**
-   * @minItems 1
-   */
+  /** @minItems 1 */
   meterValue: MeterValueType[];
   customData?: CustomDataType;
 }
@@ -1483,9 +1461,7 @@ export interface NotifyAllowedEnergyTransferResponse {
  * The payload of NotifyChargingLimitRequest, schema NotifyChargingLimitRequest.json.
  */
 export interface NotifyChargingLimitRequest {
-  /**
-   * @minItems 1
-   */
+  /** @minItems 1 */
   chargingSchedule?: ChargingScheduleType[];
   /**
    * The EVSE to which the charging limit is set. If absent or when zero, it applies to the entire Charging Station.
@@ -1633,9 +1609,7 @@ export interface NotifyDERStartStopResponse {
  * The payload of NotifyDisplayMessagesRequest, schema NotifyDisplayMessagesRequest.json.
  */
 export interface NotifyDisplayMessagesRequest {
-  /**
-   * @minItems 1
-   */
+  /** @minItems 1 */
   messageInfo?: MessageInfoType[];
   /**
    * The id of the GetDisplayMessagesRequest that requested this message.
@@ -1758,9 +1732,7 @@ export interface NotifyEventRequest {
    *
    */
   seqNo: number;
-  /**
-   * @minItems 1
-   */
+  /** @minItems 1 */
   eventData: EventDataType[];
   customData?: CustomDataType;
 }
@@ -1776,9 +1748,7 @@ export interface NotifyEventResponse {
  * The payload of NotifyMonitoringReportRequest, schema NotifyMonitoringReportRequest.json.
  */
 export interface NotifyMonitoringReportRequest {
-  /**
-   * @minItems 1
-   */
+  /** @minItems 1 */
   monitor?: MonitoringDataType[];
   /**
    * The id of the GetMonitoringRequest that requested this report.
@@ -1815,9 +1785,7 @@ export interface NotifyMonitoringReportResponse {
  * The payload of NotifyPeriodicEventStreamRequest, schema NotifyPeriodicEventStream.json.
  */
 export interface NotifyPeriodicEventStreamRequest {
-  /**
-   * @minItems 1
-   */
+  /** @minItems 1 */
   data: StreamDataElementType[];
   /**
    * Id of stream.
@@ -1875,9 +1843,7 @@ export interface NotifyReportRequest {
    *
    */
   generatedAt: string;
-  /**
-   * @minItems 1
-   */
+  /** @minItems 1 */
   reportData?: ReportDataType[];
   /**
    * “to be continued” indicator. Indicates whether another part of the report follows in an upcoming notifyReportRequest message. Default value when omitted is false.
@@ -2153,9 +2119,7 @@ export interface ReportChargingProfilesRequest {
    *
    */
   chargingLimitSource: string;
-  /**
-   * @minItems 1
-   */
+  /** @minItems 1 */
   chargingProfile: ChargingProfileType[];
   /**
    * To Be Continued. Default value when omitted: false. false indicates that there are no further messages as part of this report.
@@ -2461,9 +2425,7 @@ export interface SecurityEventNotificationResponse {
  * The payload of SendLocalListRequest, schema SendLocalListRequest.json.
  */
 export interface SendLocalListRequest {
-  /**
-   * @minItems 1
-   */
+  /** @minItems 1 */
   localAuthorizationList?: AuthorizationData[];
   /**
    * In case of a full update this is the version number of the full list. In case of a differential update it is the version number of the list after the update has been applied.
@@ -2721,9 +2683,7 @@ export interface SetNetworkProfileResponse {
  * The payload of SetVariableMonitoringRequest, schema SetVariableMonitoringRequest.json.
  */
 export interface SetVariableMonitoringRequest {
-  /**
-   * @minItems 1
-   */
+  /** @minItems 1 */
   setMonitoringData: SetMonitoringDataType[];
   customData?: CustomDataType;
 }
@@ -2732,9 +2692,7 @@ export interface SetVariableMonitoringRequest {
  * The payload of SetVariableMonitoringResponse, schema SetVariableMonitoringResponse.json.
  */
 export interface SetVariableMonitoringResponse {
-  /**
-   * @minItems 1
-   */
+  /** @minItems 1 */
   setMonitoringResult: SetMonitoringResultType[];
   customData?: CustomDataType;
 }
@@ -2743,9 +2701,7 @@ export interface SetVariableMonitoringResponse {
  * The payload of SetVariablesRequest, schema SetVariablesRequest.json.
  */
 export interface SetVariablesRequest {
-  /**
-   * @minItems 1
-   */
+  /** @minItems 1 */
   setVariableData: SetVariableDataType[];
   customData?: CustomDataType;
 }
@@ -2754,9 +2710,7 @@ export interface SetVariablesRequest {
  * The payload of SetVariablesResponse, schema SetVariablesResponse.json.
  */
 export interface SetVariablesResponse {
-  /**
-   * @minItems 1
-   */
+  /** @minItems 1 */
   setVariableResult: SetVariableResultType[];
   customData?: CustomDataType;
 }
@@ -2843,9 +2797,7 @@ export interface TransactionEventRequest {
    *
    */
   eventType: TransactionEventEnumType;
-  /**
-   * @minItems 1
-   */
+  /** @minItems 1 */
   meterValue?: MeterValueType[];
   /**
    * The date and time at which this transaction event occurred.
@@ -2912,7 +2864,7 @@ export interface TransactionEventResponse {
    */
   totalCost?: number;
   /**
-   * Priority from a business point of view. Default priority is 0, The range is from -9 to 9. Higher values indicate a higher priority. The chargingPriority in TransactionEventResponse is temporarily, so it may not be set in the IdTokenInfoType afterwards. Also the chargingPriority in TransactionEventResponse has a higher priority than the one in IdTokenInfoType.  
+   * Priority from a business point of view. Default priority is 0, The range is from -9 to 9. Higher values indicate a higher priority. The chargingPriority in TransactionEventResponse is temporarily, so it may not be set in the IdTokenInfoType afterwards. Also the chargingPriority in TransactionEventResponse has a higher priority than the one in IdTokenInfoType.
    *
    */
   chargingPriority?: number;

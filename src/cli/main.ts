@@ -1,10 +1,14 @@
-/** The `ocppkit` command line: `serve` (the demo CSMS), `connect` (an interactive client), `simulate` (load). */
+/**
+ * The `ocppkit` command line: `serve` (the demo CSMS), `connect` (an interactive client), `simulate` (load),
+ * `codegen vendor` (typed vendor messages from JSON schemas).
+ */
 import { parseArgs } from 'node:util';
 import { createConsoleLogger, isLogLevel, LOG_LEVELS } from '../console-logger.ts';
 import { ALL_PROTOCOLS, createDemoCsms } from '../demo/index.ts';
 import type { Subprotocol } from '../protocol.ts';
 import { connect } from './connect.ts';
 import { SIMULATE_USAGE, SimulateUsageError, simulateCommand } from './simulate/command.ts';
+import { VENDOR_USAGE, VendorUsageError, vendorCommand } from './vendor/command.ts';
 
 export const USAGE = `Usage: ocppkit <command> [options]
 
@@ -20,6 +24,7 @@ Commands:
     --protocol <p>      Subprotocol to offer; repeat or comma-separate for several (default ocpp1.6)
 
 ${SIMULATE_USAGE}
+${VENDOR_USAGE}
   --help                Show this help
 `;
 
@@ -99,6 +104,17 @@ async function connectCommand(args: string[]): Promise<number> {
   return code === 1000 || code === 1005 ? 0 : 1;
 }
 
+/** `codegen <generator> …`: the one generator is `vendor`. */
+async function codegenCommand(args: string[]): Promise<number> {
+  const [generator, ...rest] = args;
+  if (generator === 'vendor') return await vendorCommand(rest);
+  throw new UsageError(
+    generator === undefined
+      ? 'codegen needs a generator: ocppkit codegen vendor <folder> --out <dir>'
+      : `unknown generator ${generator}: ocppkit codegen vendor <folder> --out <dir>`,
+  );
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
@@ -109,6 +125,8 @@ export async function main(argv: string[]): Promise<number> {
         return await connectCommand(rest);
       case 'simulate':
         return await simulateCommand(rest);
+      case 'codegen':
+        return await codegenCommand(rest);
       case undefined:
       case '--help':
       case '-h':
@@ -122,6 +140,7 @@ export async function main(argv: string[]): Promise<number> {
     if (
       error instanceof UsageError ||
       error instanceof SimulateUsageError ||
+      error instanceof VendorUsageError ||
       (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
     ) {
       process.stderr.write(`ocppkit: ${(error as Error).message}\n\n${USAGE}`);

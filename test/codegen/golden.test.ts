@@ -6,7 +6,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { format } from 'prettier';
 import { describe, expect, it } from 'vitest';
 import {
   referencedTypes,
@@ -16,6 +15,7 @@ import {
   renderHandlers,
   renderObject,
 } from '../../codegen/emit.ts';
+import { formatTypeScript } from '../../codegen/format.ts';
 import { loadVersion } from '../../codegen/load.ts';
 import { header, renderVersion } from '../../codegen/main.ts';
 import { type ActionModel, buildModel, type PayloadModel, type VersionModel } from '../../codegen/model.ts';
@@ -48,7 +48,7 @@ function typesUsedBy(model: VersionModel, payloads: PayloadModel[]): string[] {
   return [...seen].sort();
 }
 
-/** The declaration of one class in rendered call.ts / call-result.ts text, with its doc comment. */
+/** The declaration of one class in rendered call.ts / call-result.ts text (as ts-morph prints it), with its doc comment. */
 function classBlock(text: string, name: string): string {
   const block = text.split(/\n(?=\/\*\*)/).find((b) => b.includes(`export class ${name} extends `));
   if (!block) throw new Error(`no class ${name}`);
@@ -86,7 +86,7 @@ async function renderActionGolden(model: VersionModel, action: ActionModel): Pro
     '// handlers.ts',
     handlerBlock(renderHandlers(model), action.name),
   ];
-  return format(parts.join('\n'), { parser: 'typescript', singleQuote: true, printWidth: 120 });
+  return formatTypeScript(parts.join('\n'));
 }
 
 const goldens: [VersionKey, string][] = [

@@ -27,9 +27,13 @@ const DRAFT_06 = 'http://json-schema.org/draft-06/schema#';
 
 interface Provenance {
   source: { package: string; version: string; bundles: Record<string, string> };
+  /** Versions synced from the OCA's own files (`schemas:sync --from`), not from the pinned bundles. */
+  from?: Record<string, { name: string }>;
   files: Record<string, string>;
 }
 const provenance = JSON.parse(readFileSync(join(root, 'schemas', 'provenance.json'), 'utf8')) as Provenance;
+/** The versions that come from the pinned bundles: the bundle checks apply to them only. */
+const pinned = versions.filter((v) => provenance.from?.[v.key] === undefined);
 
 const hash = (data: Buffer | string): string => createHash('sha256').update(data).digest('hex');
 const filesOf = (version: VersionKey): string[] =>
@@ -40,11 +44,15 @@ const readSchema = (version: VersionKey, file: string): Record<string, unknown> 
   JSON.parse(readFileSync(join(root, 'schemas', version, file), 'utf8')) as Record<string, unknown>;
 
 describe('schemas/ against provenance.json', () => {
-  it.each([
-    ['v16', 78],
-    ['v201', 128],
-    ['v21', 181],
-  ] as const)('%s holds %i schema files and nothing else', (version, count) => {
+  it.each(
+    (
+      [
+        ['v16', 78],
+        ['v201', 128],
+        ['v21', 181],
+      ] as const
+    ).filter(([version]) => pinned.some((v) => v.key === version)),
+  )('%s holds %i schema files and nothing else', (version, count) => {
     expect(readdirSync(join(root, 'schemas', version))).toHaveLength(count);
     expect(filesOf(version)).toHaveLength(count);
   });
@@ -73,10 +81,8 @@ describe('schemas/ against provenance.json', () => {
     expect(provenance.source.package).toBe(SOURCE_PACKAGE);
     expect(provenance.source.version).toBe(SOURCE_VERSION);
     expect(require(`${SOURCE_PACKAGE}/package.json`).version).toBe(SOURCE_VERSION);
-    expect(Object.keys(provenance.source.bundles).sort()).toEqual(
-      versions.map((v) => `lib/schemas/${v.bundle}`).sort(),
-    );
-    for (const { bundle } of versions) {
+    expect(Object.keys(provenance.source.bundles).sort()).toEqual(pinned.map((v) => `lib/schemas/${v.bundle}`).sort());
+    for (const { bundle } of pinned) {
       expect(hash(readFileSync(join(bundleDir, bundle))), bundle).toBe(
         provenance.source.bundles[`lib/schemas/${bundle}`],
       );
@@ -214,7 +220,7 @@ describe('schemas:sync helpers', () => {
     );
   });
 
-  it.each(versions)('$key: the bundle in $bundle reproduces schemas/$key byte for byte', (info) => {
+  it.each(pinned)('$key: the bundle in $bundle reproduces schemas/$key byte for byte', (info) => {
     const bundle = JSON.parse(readFileSync(join(bundleDir, info.bundle), 'utf8')) as Record<string, unknown>[];
     const produced = new Map<string, string>();
     for (const schema of bundle) {

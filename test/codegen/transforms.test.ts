@@ -3,16 +3,20 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { StructureKind } from 'ts-morph';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   enumKey,
+  enumStatements,
   markUntyped,
+  objectStatements,
   readableDescriptions,
   readableText,
   referencedTypes,
   renderEnum,
   renderObject,
 } from '../../codegen/emit.ts';
+import { formatTypeScript } from '../../codegen/format.ts';
 import {
   actionOfId,
   applyOverlay,
@@ -582,23 +586,30 @@ describe('renderEnum', () => {
     description,
   });
 
-  it('renders a const object and a same-named union type', () => {
-    expect(renderEnum(type(['L1', 'L1-N', 'Energy.Active.Import.Register']))).toBe(
+  it('renders a const object and a same-named union type', async () => {
+    expect(await formatTypeScript(renderEnum(type(['L1', 'L1-N', 'Energy.Active.Import.Register'])))).toBe(
       'export const Phase = {\n' +
-        '  L1: "L1",\n' +
-        '  L1_N: "L1-N",\n' +
-        '  Energy_Active_Import_Register: "Energy.Active.Import.Register",\n' +
+        "  L1: 'L1',\n" +
+        "  L1_N: 'L1-N',\n" +
+        "  Energy_Active_Import_Register: 'Energy.Active.Import.Register',\n" +
         '} as const;\n' +
         'export type Phase = (typeof Phase)[keyof typeof Phase];\n',
     );
   });
 
-  it('puts the description in a doc comment, line by line, with */ escaped', () => {
-    expect(renderEnum(type(['A'], 'First line.\r\nSecond */ line.\r\n'))).toBe(
+  it('puts the description in a doc comment, line by line, with */ escaped', async () => {
+    expect(await formatTypeScript(renderEnum(type(['A'], 'First line.\r\nSecond */ line.\r\n')))).toBe(
       '/**\n * First line.\n * Second *\\/ line.\n */\n' +
-        'export const Phase = {\n  A: "A",\n} as const;\n' +
+        "export const Phase = {\n  A: 'A',\n} as const;\n" +
         'export type Phase = (typeof Phase)[keyof typeof Phase];\n',
     );
+  });
+
+  it('is the text of a source file built from structures: a const statement and a type alias', () => {
+    expect(enumStatements(type(['A'])).map((s) => [s.kind, 'name' in s ? s.name : undefined])).toEqual([
+      [StructureKind.VariableStatement, undefined],
+      [StructureKind.TypeAlias, 'Phase'],
+    ]);
   });
 
   it('throws when two values share a key', () => {
@@ -671,22 +682,50 @@ describe('renderObject', () => {
         required: ['a'],
       },
       'The X.',
-      '/**\n * The X.\n */\nexport interface X {\n/**\n * An a.\n */\na: string\nb?: Foo\n}\n',
+      '/**\n * The X.\n */\nexport interface X {\n  /**\n   * An a.\n   */\n  a: string;\n  b?: Foo;\n}\n',
     ],
     [
       'an untyped member is unknown, not an object',
       { type: 'object', additionalProperties: false, properties: { data: { description: 'Any.' } } },
       undefined,
-      'export interface X {\n/**\n * Any.\n */\ndata?: unknown\n}\n',
+      'export interface X {\n  /**\n   * Any.\n   */\n  data?: unknown;\n}\n',
     ],
     [
-      'an index signature only where the schema allows more properties',
+      'an index signature only where the schema allows more properties (printed before the properties)',
       { type: 'object', properties: { vendorId: { type: 'string' } }, required: ['vendorId'] },
       undefined,
-      'export interface X {\nvendorId: string\n[k: string]: unknown\n}\n',
+      'export interface X {\n  [k: string]: unknown;\n  vendorId: string;\n}\n',
+    ],
+    [
+      'an inline object keeps its members and comments in the member type',
+      {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          inner: {
+            type: 'object',
+            additionalProperties: false,
+            properties: { n: { type: 'integer', description: 'A count.' } },
+            required: ['n'],
+          },
+        },
+      },
+      undefined,
+      'export interface X {\n  inner?: {\n    /**\n     * A count.\n     */\n    n: number;\n  };\n}\n',
     ],
   ])('%s', async (_, schema, description, want) => {
-    expect(await renderObject('X', schema, description)).toBe(want);
+    expect(await formatTypeScript(await renderObject('X', schema, description))).toBe(want);
+  });
+
+  it('copies the structures of each declaration, in order', async () => {
+    const statements = await objectStatements([
+      { name: 'A', schema: { type: 'object', properties: {} } },
+      { name: 'B', schema: { type: 'object', additionalProperties: false, properties: { a: { tsType: 'A' } } } },
+    ]);
+    expect(statements.map((s) => [s.kind, 'name' in s ? s.name : undefined])).toEqual([
+      [StructureKind.Interface, 'A'],
+      [StructureKind.Interface, 'B'],
+    ]);
   });
 });
 
