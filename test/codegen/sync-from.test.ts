@@ -71,12 +71,12 @@ const statusInfoFiles = readdirSync(official).filter((f) =>
 function fixtureUpdate(dir: string): string {
   cpSync(official, dir, { recursive: true });
   const boot = read(dir, 'BootNotificationRequest.json');
-  propertiesOf(definition(boot, 'ChargingStationType')).hardwareVersion = {
+  propertiesOf(definition(boot, 'ChargingStationType')).fixtureHardwareVersion = {
     description: 'Defines the hardware version of the Charging Station.\r\n',
     type: 'string',
     maxLength: 50,
   };
-  (definition(boot, 'BootReasonEnumType').enum as string[]).push('ThermalShutdown');
+  (definition(boot, 'BootReasonEnumType').enum as string[]).push('FixtureShutdown');
   delete propertiesOf(definition(boot, 'ModemType')).imsi;
   write(dir, 'BootNotificationRequest.json', boot);
 
@@ -111,12 +111,12 @@ Fields:
 
 - AuthorizeRequest.certificate: optional → required
 - BootNotificationRequest.chargingStation.modem.imsi: removed
-- BootNotificationRequest.chargingStation.hardwareVersion: added (optional, string)
+- BootNotificationRequest.chargingStation.fixtureHardwareVersion: added (optional, string)
 - BootNotificationResponse.statusInfo.additionalInfo: maxLength 512 → 1024 (in StatusInfoType, also at ${statusInfoFiles.length - 1} other places)
 
 Enums:
 
-- BootReasonEnumType: added "ThermalShutdown"
+- BootReasonEnumType: added "FixtureShutdown"
 
 Other:
 
@@ -158,10 +158,10 @@ describe('schemas:sync --from: the fixture update', () => {
     expect(result.report.fields).toEqual([
       'AuthorizeRequest.certificate: optional → required',
       'BootNotificationRequest.chargingStation.modem.imsi: removed',
-      'BootNotificationRequest.chargingStation.hardwareVersion: added (optional, string)',
+      'BootNotificationRequest.chargingStation.fixtureHardwareVersion: added (optional, string)',
       `BootNotificationResponse.statusInfo.additionalInfo: maxLength 512 → 1024 (in StatusInfoType, also at ${statusInfoFiles.length - 1} other places)`,
     ]);
-    expect(result.report.enums).toEqual(['BootReasonEnumType: added "ThermalShutdown"']);
+    expect(result.report.enums).toEqual(['BootReasonEnumType: added "FixtureShutdown"']);
     expect(result.report.other).toEqual(['HeartbeatRequest: descriptions or other annotations changed']);
     expect(result.report.breaking).toBe(true);
     expect(result.markdown).toBe(FIXTURE_REPORT('OCPP-2.0.1_JSON_schemas'));
@@ -232,9 +232,9 @@ Changeset: ${relative(root, result.changeset!)} (edit it as needed, then \`npm r
   it('codegen on the result: the new field and enum value, the removed field, the required one', async () => {
     const files = await renderVersion(buildModel(v201, loadVersion(root, 'v201')));
     const all = Object.values(files).join('\n');
-    expect(all).toMatch(/\bhardwareVersion\?: string;/);
+    expect(all).toMatch(/\bfixtureHardwareVersion\?: string;/);
     expect(all).not.toMatch(/\bimsi\?/);
-    expect(files['enums.ts']).toMatch(/ThermalShutdown['"]?: ['"]ThermalShutdown['"]/);
+    expect(files['enums.ts']).toMatch(/FixtureShutdown['"]?: ['"]FixtureShutdown['"]/);
     expect(all).toMatch(/\bcertificate: string;/);
   });
 
@@ -256,8 +256,8 @@ Changeset: ${relative(root, result.changeset!)} (edit it as needed, then \`npm r
       `import { type AuthorizeRequest, type BootNotificationRequest, BootReasonEnumType } from './index.ts';
 
 export const boot: BootNotificationRequest = {
-  reason: BootReasonEnumType.ThermalShutdown,
-  chargingStation: { model: 'M1', vendorName: 'V', hardwareVersion: 'rev B', modem: { iccid: '8931' } },
+  reason: BootReasonEnumType.FixtureShutdown,
+  chargingStation: { model: 'M1', vendorName: 'V', fixtureHardwareVersion: 'rev B', modem: { iccid: '8931' } },
 };
 // @ts-expect-error imsi is gone
 export const modem: NonNullable<BootNotificationRequest['chargingStation']['modem']> = { imsi: '2040' };
