@@ -7,7 +7,7 @@
  * tarball take their versions from package-lock.json (.ci/pins.ts).
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -168,6 +168,32 @@ const steps = [
         }
       }
     }
+  }),
+  step('ocppkit codegen vendor from the installed package: the worked example generated, compiled and run', () => {
+    // The generator's tools are optional peer dependencies: a user installs them to generate.
+    npmInstall(consumer, { packages: ['ts-morph', 'json-schema-to-typescript', 'ajv'] });
+    const example = join(consumer, 'vendor-example');
+    cpSync(join(root, 'examples', 'vendor'), example, {
+      recursive: true,
+      filter: (from) => !from.includes('generated'),
+    });
+    run(
+      'npx',
+      ['--no-install', 'ocppkit', 'codegen', 'vendor', 'vendor-example', '--out', 'vendor-example/generated'],
+      consumer,
+    );
+    const tsconfig = {
+      compilerOptions: { strict: true, exactOptionalPropertyTypes: true, skipLibCheck: false, target: 'es2022' },
+    };
+    const options = { ...tsconfig.compilerOptions, module: 'node16', moduleResolution: 'node16', types: ['node'] };
+    const config = {
+      compilerOptions: { ...options, outDir: 'vendor-out', rootDir: 'vendor-example' },
+      include: ['vendor-example'],
+    };
+    writeFileSync(join(consumer, 'tsconfig.vendor.json'), JSON.stringify(config));
+    run(bin('tsc'), ['-p', 'tsconfig.vendor.json'], consumer);
+    const output = run('node', [join('vendor-out', 'main.js')], consumer);
+    if (!output.includes('snapshot stored: true')) throw new Error(`unexpected output of the example:\n${output}`);
   }),
   step('the ocppkit command of the installed package (npx --no-install ocppkit --help)', () => {
     const help = run('npx', ['--no-install', 'ocppkit', '--help'], consumer);

@@ -54,6 +54,7 @@ function jsonEqual(a: unknown, b: unknown): boolean {
 /**
  * What validators compiled by `ocppkit codegen vendor` call at run time: the string formats (`date-time`, `uri`),
  * string length in code points, deep equality. For generated code; not an API of its own.
+ * @internal
  */
 export const validatorRuntime = Object.freeze({ formats, ucs2length, equal: jsonEqual });
 

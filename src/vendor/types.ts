@@ -10,34 +10,47 @@ export type VendorDirection = 'cp-to-csms' | 'csms-to-cp' | 'both';
 
 /** The DataTransfer request of OCPP 1.6: `data` is a string. */
 export interface DataTransferRequestV16 {
+  /** Who defines the message (a reversed domain name, by convention). */
   vendorId: string;
+  /** Which of the vendor's messages it is. */
   messageId?: string;
+  /** The message's data, as text (typed vendor messages put JSON here). */
   data?: string;
 }
 
 /** The DataTransfer response of OCPP 1.6: `data` is a string. */
 export interface DataTransferResponseV16 {
+  /** Whether the receiver took the message. */
   status: DataTransferStatus;
+  /** The answer's data, as text. */
   data?: string;
 }
 
 /** The DataTransfer request of OCPP 2.0.1 and 2.1: `data` is any JSON value. */
 export interface DataTransferRequestV2 {
+  /** Who defines the message (a reversed domain name, by convention). */
   vendorId: string;
+  /** Which of the vendor's messages it is. */
   messageId?: string;
+  /** The message's data, any JSON value. */
   data?: unknown;
 }
 
 /** The DataTransfer response of OCPP 2.0.1 and 2.1: `data` is any JSON value. */
 export interface DataTransferResponseV2 {
+  /** Whether the receiver took the message. */
   status: DataTransferStatus;
+  /** The answer's data, any JSON value. */
   data?: unknown;
 }
 
 /** The types of one vendor message: its request data, its response data and who sends the request. */
 export interface VendorMessageTypes {
+  /** The type of the request's data. */
   request: unknown;
+  /** The type of the response's data. */
   response: unknown;
+  /** Who sends the request. */
   direction: VendorDirection;
 }
 
@@ -144,6 +157,7 @@ export type DataTransferAnswer =
  */
 export type DataTransferFallback = {
   // a method, so that a handler typed for one version's request is accepted
+  /** Answers a DataTransfer that is no typed vendor message of this side. */
   handle(request: DataTransferRequestV2, context: HandlerContext): DataTransferAnswer | Promise<DataTransferAnswer>;
 }['handle'];
 
