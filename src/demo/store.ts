@@ -15,7 +15,9 @@ export interface StoredMeterValue {
 }
 
 /** The newest meter value batches kept, across all charge points. */
-const METER_VALUES_KEPT = 10_000;
+export const METER_VALUES_KEPT = 10_000;
+/** The newest transactions kept, across all charge points: the oldest started is forgotten first. */
+export const TRANSACTIONS_KEPT = 10_000;
 
 export class DemoStore {
   readonly settings: DemoSettings;
@@ -39,15 +41,23 @@ export class DemoStore {
   /** Starts a 1.6 transaction and returns its id (1.6 ids are integers assigned by the CSMS). */
   startTransaction(identity: string, idTag: string, timestamp: string): number {
     const id = this.#nextTransactionId++;
-    this.transactions.set(String(id), { identity, idTag, started: timestamp });
+    this.#remember(String(id), { identity, idTag, started: timestamp });
     return id;
   }
 
   /** Records a 2.x transaction event (2.x ids are assigned by the charge point). */
   recordTransaction(identity: string, transactionId: string, event: string, timestamp: string, idTag?: string) {
     const known = this.transactions.get(transactionId);
-    if (!known) this.transactions.set(transactionId, { identity, idTag, started: timestamp });
+    if (!known) this.#remember(transactionId, { identity, idTag, started: timestamp });
     else if (event === 'Ended') known.ended = timestamp;
+  }
+
+  /** Adds a transaction; beyond `TRANSACTIONS_KEPT`, the oldest one (a Map keeps insertion order) goes. */
+  #remember(transactionId: string, transaction: { identity: string; idTag: string | undefined; started: string }) {
+    this.transactions.set(transactionId, transaction);
+    if (this.transactions.size <= TRANSACTIONS_KEPT) return;
+    const oldest = this.transactions.keys().next();
+    if (!oldest.done) this.transactions.delete(oldest.value);
   }
 
   endTransaction(transactionId: string, timestamp: string): void {

@@ -276,3 +276,38 @@ describe('the demo’s ChargePoints', () => {
     }
   });
 });
+
+describe('the demo store stays bounded, as its comment says', () => {
+  it('keeps the newest TRANSACTIONS_KEPT transactions, whatever the charge points send', async () => {
+    const { DemoStore: Store, TRANSACTIONS_KEPT } = await import('../../src/demo/store.ts');
+    const store = new Store();
+    const now = new Date().toISOString();
+    // four rounds of new 2.x transaction ids, as a flood of TransactionEvents would bring
+    for (let round = 0; round < 4; round++) {
+      for (let i = 0; i < TRANSACTIONS_KEPT; i++) store.recordTransaction('CS-1', `r${round}-${i}`, 'Started', now);
+    }
+    expect(store.transactions.size).toBe(TRANSACTIONS_KEPT);
+    expect(store.transactions.has('r0-0')).toBe(false);
+    expect(store.transactions.has(`r3-${TRANSACTIONS_KEPT - 1}`)).toBe(true);
+    // 1.6 ids assigned by the store count against the same bound, and an Ended event still finds its transaction
+    const id = store.startTransaction('CP-1', 'TAG', now);
+    expect(store.transactions.size).toBe(TRANSACTIONS_KEPT);
+    store.recordTransaction('CS-1', `r3-${TRANSACTIONS_KEPT - 1}`, 'Ended', now);
+    expect(store.transactions.get(`r3-${TRANSACTIONS_KEPT - 1}`)?.ended).toBe(now);
+    expect(store.transactions.get(String(id))?.identity).toBe('CP-1');
+  });
+
+  it('keeps the newest METER_VALUES_KEPT meter values', async () => {
+    const { DemoStore: Store, METER_VALUES_KEPT } = await import('../../src/demo/store.ts');
+    const store = new Store();
+    const value = { timestamp: new Date().toISOString(), sampledValue: [{ value: '1' }] };
+    for (let i = 0; i < 3; i++)
+      store.keepMeterValues(
+        'CP-1',
+        `t${i}`,
+        Array.from({ length: METER_VALUES_KEPT }, () => value),
+      );
+    expect(store.meterValues).toHaveLength(METER_VALUES_KEPT);
+    expect(store.meterValues.every((kept) => kept.transactionId === 't2')).toBe(true);
+  });
+});
