@@ -93,6 +93,8 @@ export class OcppServer<P extends ProtocolClasses = ProtocolClassMap, S = unknow
   readonly #sockets = new Set<ServedSocket>();
   readonly #unanswered = new WeakSet<WebSocket>();
   readonly #socketOf = new WeakMap<ServedChargePoint, WebSocket>();
+  /** Handshakes started so far: each connection's place in that order (`ServedSocket.started`). */
+  #handshakesStarted = 0;
   /** ChargePoints whose connection has not closed yet; `close()` waits for none to be left. */
   #live = 0;
   #allEnded: (() => void) | undefined = undefined;
@@ -294,6 +296,7 @@ export class OcppServer<P extends ProtocolClasses = ProtocolClassMap, S = unknow
 
   async #handshake(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const options = this.#options;
+    const started = ++this.#handshakesStarted;
     if (this.#closing) return this.#refuse(socket, request, 503, 'server closing');
     if (this.#sockets.size + this.#handshakes > (options.maxConnections ?? 20_000)) {
       return this.#refuse(socket, request, 503, 'connection limit reached');
@@ -320,9 +323,10 @@ export class OcppServer<P extends ProtocolClasses = ProtocolClassMap, S = unknow
     // close() may have started while the hook ran
     if (this.#closing) return this.#refuse(socket, request, 503, 'server closing', identity);
     const wss = protocol === 'ocpp2.1' ? (this.#wssDeflate ?? this.#wss) : this.#wss;
-    wss.handleUpgrade(request, socket, head, (ws) =>
-      this.#onConnection(ws as ServedSocket, request, identity, protocol, state),
-    );
+    wss.handleUpgrade(request, socket, head, (ws) => {
+      (ws as ServedSocket).started = started;
+      this.#onConnection(ws as ServedSocket, request, identity, protocol, state);
+    });
   }
 
   /** Refuses a handshake before the upgrade: logged, reported as `refused`, answered with the status alone. */
@@ -348,6 +352,14 @@ export class OcppServer<P extends ProtocolClasses = ProtocolClassMap, S = unknow
     ws.owner = this.#socketOwner;
     this.#sockets.add(ws);
     ws.on('pong', onPong);
+    if (this.#newerHolds(identity, ws)) {
+      // Its authentication took longer than that of a connection that started after it: the newer one stays.
+      this.#notify.turnedAway(request, 101, 1000, 'a newer connection holds this identity', identity);
+      ws.on('close', onClose);
+      ws.on('error', ignoreError);
+      ws.close(1000, 'A newer connection holds this identity');
+      return;
+    }
     const chargePoint = this.#createChargePoint(ws, request, identity, protocol, state);
     // After the ChargePoint's own close listener: the server learns of the close once the ChargePoint has finished.
     ws.on('close', onClose);
@@ -366,6 +378,13 @@ export class OcppServer<P extends ProtocolClasses = ProtocolClassMap, S = unknow
       this.#closeOrTerminate(replacedSocket, 1000, 'Replaced by a new connection');
     }
     this.#notify.connected(chargePoint, protocol);
+  }
+
+  /** Whether the connected charge point with this identity came from a handshake that started after `ws`'s. */
+  #newerHolds(identity: string, ws: ServedSocket): boolean {
+    const current = this.registry.get(identity);
+    const currentSocket = current === undefined ? undefined : (this.#socketOf.get(current) as ServedSocket | undefined);
+    return currentSocket !== undefined && currentSocket.started > ws.started;
   }
 
   /** The ChargePoint for a new connection; `undefined` (and the connection closing) when there can be none. */

@@ -21,6 +21,8 @@ export class ServedSocket extends WebSocket {
   owner: SocketOwner | undefined = undefined;
   /** Until the connection closes. */
   chargePoint: ServedChargePoint | undefined = undefined;
+  /** When its handshake started, in the server's order: of two connections of one identity, the later one stays. */
+  started = 0;
 }
 
 const sendFrame = WebSocket.prototype.send as (this: WebSocket, data: unknown, options?: unknown, cb?: unknown) => void;

@@ -40,6 +40,38 @@ describe('registry', () => {
     if (cp instanceof CsmsV16) expectTypeOf(cp.call('Reset', { type: 'Soft' })).resolves.toHaveProperty('status');
   });
 
+  it('the connection whose handshake started last keeps the identity, whatever order the hooks finish in', async () => {
+    // the hook's delay for each handshake, in the order they start
+    const delays: number[] = [];
+    const { server, url } = await startServer({
+      protocols: ALL,
+      authenticate: () => new Promise<boolean>((resolve) => setTimeout(resolve, delays.shift() ?? 0, true)),
+    });
+    const refused: string[] = [];
+    server.events.on('refused', ({ reason, code }) => refused.push(`${code} ${reason}`));
+    const rounds = [
+      [200, 0], // the older one's hook finishes last: it must not replace the newer one
+      [0, 150], // in order: the newer one replaces the older one
+      ...Array.from({ length: 8 }, (_, i) => [(i * 37) % 300, (i * 91) % 300]),
+    ];
+    for (const [index, [older, newer]] of rounds.entries()) {
+      delays.push(older as number, newer as number);
+      const identity = `RACE_${index}`;
+      const first = RawClient.open(url(`/${identity}`), 'ocpp1.6');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const second = RawClient.open(url(`/${identity}`), 'ocpp1.6');
+      const [a, b] = await Promise.all([first, second]);
+      const closed = await within(a.closed, 3000, `round ${index}: the older connection is closed`);
+      expect(closed.code, `round ${index}`).toBe(1000);
+      expect((await b.call('1', 'BootNotification', BOOT['ocpp1.6']))[0], `round ${index}`).toBe(3);
+      expect(server.get(identity), `round ${index}`).toBeDefined();
+      await b.close();
+      await until(() => server.get(identity) === undefined, `round ${index}: the newer connection leaves`);
+    }
+    // the first round's older connection was turned away after its upgrade, not registered
+    expect(refused).toContain('1000 a newer connection holds this identity');
+  });
+
   it('a second connection for a connected identity replaces the first, which is closed', async () => {
     const { server, url } = await startServer({ protocols: ALL });
     const disconnected = vi.fn();
