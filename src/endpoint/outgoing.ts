@@ -72,11 +72,33 @@ export interface RequestChecker {
   validationFailed(direction: 'out', kind: 'request', action: string, messageId: string, issue: ValidationIssue): void;
 }
 
+/** A TypeError when this side never sends `action` that way (`kind`): the first check of every outgoing request. */
+export function notSentProblem(checker: RequestChecker, kind: 'call' | 'send', action: string): TypeError | undefined {
+  const table = checker.table;
+  if ((kind === 'call' ? table.outgoingCalls : table.outgoingSends).has(action)) return undefined;
+  const what = kind === 'call' ? 'a CALL this side makes' : 'a SEND message this side sends';
+  return new TypeError(`"${action}" is not ${what} (${checker.protocol})`);
+}
+
 /**
- * The one check of every outgoing request, queued or not. A TypeError when this side never sends `action` that
- * way; else a `RequestValidationError` (reported through `validationFailed`) when `payload` fails its schema;
- * else `undefined`. `messageId` is needed only for the second, so it is made lazily.
+ * A `RequestValidationError` (reported through `validationFailed`) when validation is on and `payload` fails its
+ * schema: the second check. `messageId` may be a function, called only when there is an issue to report.
  */
+export function payloadProblem(
+  checker: RequestChecker,
+  action: string,
+  payload: object,
+  messageId: string | (() => string),
+): RequestValidationError | undefined {
+  if (!checker.validate) return undefined;
+  const issue = validate(checker.table.requestValidators.get(action), payload, checker.lenient);
+  if (issue === undefined) return undefined;
+  const id = typeof messageId === 'string' ? messageId : messageId();
+  checker.validationFailed('out', 'request', action, id, issue);
+  return new RequestValidationError(action, id, issue);
+}
+
+/** Both checks of an outgoing request, for one that is queued rather than sent at once (the client's). */
 export function requestProblem(
   checker: RequestChecker,
   kind: 'call' | 'send',
@@ -85,17 +107,10 @@ export function requestProblem(
   skipValidation: boolean,
   messageId: () => string,
 ): Error | undefined {
-  const table = checker.table;
-  if (!(kind === 'call' ? table.outgoingCalls : table.outgoingSends).has(action)) {
-    const what = kind === 'call' ? 'a CALL this side makes' : 'a SEND message this side sends';
-    return new TypeError(`"${action}" is not ${what} (${checker.protocol})`);
-  }
-  if (!checker.validate || skipValidation) return undefined;
-  const issue = validate(table.requestValidators.get(action), payload, checker.lenient);
-  if (issue === undefined) return undefined;
-  const id = messageId();
-  checker.validationFailed('out', 'request', action, id, issue);
-  return new RequestValidationError(action, id, issue);
+  return (
+    notSentProblem(checker, kind, action) ??
+    (skipValidation ? undefined : payloadProblem(checker, action, payload, messageId))
+  );
 }
 
 export class OutgoingCalls implements AnswerReceiver {
@@ -129,13 +144,14 @@ export class OutgoingCalls implements AnswerReceiver {
 
   call(action: string, payload: object, options: CallOptions | undefined): Promise<unknown> {
     const wire = this.#wire;
-    if (!wire.table.outgoingCalls.has(action)) return Promise.reject(this.#problem('call', action, payload, true));
+    const notSent = notSentProblem(wire, 'call', action);
+    if (notSent !== undefined) return Promise.reject(notSent);
     const messageId = this.messageId();
     if (wire.closed) return Promise.reject(new ConnectionClosedError(action, messageId));
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(new CallAbortedError(action, messageId, signal.reason));
     const skipValidation = options?.skipValidation === true || !wire.validate;
-    const problem = skipValidation ? undefined : this.#problem('call', action, payload, false, messageId);
+    const problem = skipValidation ? undefined : payloadProblem(wire, action, payload, messageId);
     if (problem !== undefined) return Promise.reject(problem);
     let text: string;
     try {
@@ -157,22 +173,13 @@ export class OutgoingCalls implements AnswerReceiver {
 
   send(action: string, payload: object, skipValidation: boolean): void {
     const wire = this.#wire;
-    if (!wire.table.outgoingSends.has(action)) throw this.#problem('send', action, payload, true);
+    const notSent = notSentProblem(wire, 'send', action);
+    if (notSent !== undefined) throw notSent;
     const messageId = this.messageId();
     if (wire.closed) throw new ConnectionClosedError(action, messageId);
-    const problem = this.#problem('send', action, payload, skipValidation, messageId);
+    const problem = skipValidation ? undefined : payloadProblem(wire, action, payload, messageId);
     if (problem !== undefined) throw problem;
     wire.write(serializeSend(messageId, action, payload), MessageType.SEND, messageId);
-  }
-
-  #problem(
-    kind: 'call' | 'send',
-    action: string,
-    payload: object,
-    skipValidation: boolean,
-    messageId = '',
-  ): Error | undefined {
-    return requestProblem(this.#wire, kind, action, payload, skipValidation, () => messageId);
   }
 
   /** Puts queued calls on the wire while fewer than `maxCallsInFlight` are there. */

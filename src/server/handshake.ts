@@ -135,12 +135,7 @@ export function offeredSubprotocols(header: string | undefined): string[] {
 
 /** Picks the client's most preferred subprotocol that the server offers. */
 export function chooseSubprotocol(header: string | undefined, offered: readonly string[]): Subprotocol | undefined {
-  if (!header) return undefined;
-  for (const candidate of header.split(',')) {
-    const name = candidate.trim();
-    if (offered.includes(name)) return name as Subprotocol;
-  }
-  return undefined;
+  return offeredSubprotocols(header).find((name) => offered.includes(name)) as Subprotocol | undefined;
 }
 
 /** Whether an identity may be used: not empty, not too long, no control characters; 2.1 also forbids `:`. */

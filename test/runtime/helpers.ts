@@ -65,12 +65,14 @@ export function rawPair(protocol: string, textAsBuffer = false): { connection: M
 }
 
 /** A logger that records what it was given. */
-export function recordingLogger(): Logger & { records: { level: string; obj: object; msg: string | undefined }[] } {
-  const records: { level: string; obj: object; msg: string | undefined }[] = [];
+export function recordingLogger(): Logger & {
+  records: { level: string; obj: Record<string, unknown>; msg: string | undefined }[];
+} {
+  const records: { level: string; obj: Record<string, unknown>; msg: string | undefined }[] = [];
   const at =
     (level: string) =>
     (obj: object, msg?: string): void => {
-      records.push({ level, obj, msg });
+      records.push({ level, obj: obj as Record<string, unknown>, msg });
     };
   return { records, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }

@@ -4,22 +4,11 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import type { OcppConnection } from '../../src/connection.ts';
-import type { Logger } from '../../src/logger.ts';
 import type { HandshakeRefusedEvent, ServedContext, ServerDisconnectEvent } from '../../src/server.ts';
 import * as v16 from '../../src/v16/index.ts';
+import { recordingLogger } from '../runtime/helpers.ts';
 import { ALL, CsmsV16, CsmsV201, startServer } from './fixtures.ts';
 import { BOOT, RawClient, rawHandshake, readRawFrame, refusal, until, within } from './helpers.ts';
-
-function recordingLogger() {
-  const records: { level: string; msg: string | undefined; obj: Record<string, unknown> }[] = [];
-  const at =
-    (level: string) =>
-    (obj: object, msg?: string): void => {
-      records.push({ level, msg, obj: obj as Record<string, unknown> });
-    };
-  const logger: Logger = { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
-  return { logger, records };
-}
 
 /** Authorize throws for the id tag `BOOM`. */
 class Failing extends CsmsV16 {
@@ -79,7 +68,8 @@ describe('server.events', () => {
   });
 
   it('refused says what the client offered, before the upgrade', async () => {
-    const { logger, records } = recordingLogger();
+    const logger = recordingLogger();
+    const { records } = logger;
     const { server, url } = await startServer({
       protocols: ALL,
       logger,
@@ -115,7 +105,8 @@ describe('server.events', () => {
   });
 
   it('no common subprotocol: logged with the subprotocols offered, and refused with status 101 and code 1002', async () => {
-    const { logger, records } = recordingLogger();
+    const logger = recordingLogger();
+    const { records } = logger;
     const { server, port } = await startServer({ protocols: { 'ocpp1.6': CsmsV16 }, logger });
     const refused: HandshakeRefusedEvent[] = [];
     server.events.on('refused', (event) => refused.push(event));
@@ -171,7 +162,8 @@ describe('server.events', () => {
   });
 
   it('a listener that throws is logged; the other listeners, the connection and the server go on', async () => {
-    const { logger, records } = recordingLogger();
+    const logger = recordingLogger();
+    const { records } = logger;
     const { server, url } = await startServer({ protocols: ALL, logger });
     const after = vi.fn();
     for (const event of ['connect', 'disconnect', 'refused', 'handler:error'] as const) {

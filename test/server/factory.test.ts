@@ -5,11 +5,11 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import type { OcppConnection } from '../../src/connection.ts';
-import type { Logger } from '../../src/logger.ts';
 import { createServed, isChargePointClass } from '../../src/server/served.ts';
 import type { ServedChargePoint, ServedContext } from '../../src/server.ts';
 import * as v16 from '../../src/v16/index.ts';
 import * as v201 from '../../src/v201/index.ts';
+import { recordingLogger } from '../runtime/helpers.ts';
 import { CsmsV16, CsmsV201, startServer } from './fixtures.ts';
 import { BOOT, RawClient, until, within } from './helpers.ts';
 
@@ -47,17 +47,6 @@ function detached(): OcppConnection {
   return { protocol: 'ocpp1.6', on: () => {}, send: () => {}, close: () => {} } as unknown as OcppConnection;
 }
 
-function recordingLogger() {
-  const records: { level: string; msg: string | undefined; obj: Record<string, unknown> }[] = [];
-  const at =
-    (level: string) =>
-    (obj: object, msg?: string): void => {
-      records.push({ level, msg, obj: obj as Record<string, unknown> });
-    };
-  const logger: Logger = { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
-  return { logger, records };
-}
-
 describe('protocols: a ChargePoint class or a factory', () => {
   it('a factory hands the application’s store to each ChargePoint, with the typed state of the hook', async () => {
     const store = new BootStore();
@@ -65,7 +54,7 @@ describe('protocols: a ChargePoint class or a factory', () => {
       (identity: string, connection: OcppConnection, context: ServedContext<Station>) =>
         new StoreChargePoint(identity, connection, store, context),
     );
-    const { logger } = recordingLogger();
+    const logger = recordingLogger();
     const { server, url } = await startServer({
       logger,
       authenticate: ({ identity }) => ({ accept: true, state: { tenant: `tenant-of-${identity}` } }),
@@ -101,7 +90,7 @@ describe('protocols: a ChargePoint class or a factory', () => {
         seen.push(options);
       }
     }
-    const { logger } = recordingLogger();
+    const logger = recordingLogger();
     const { server, url } = await startServer({
       logger,
       authenticate: () => ({ accept: true, state: 'tenant-a' }),
@@ -166,7 +155,8 @@ describe('protocols: a ChargePoint class or a factory', () => {
   ])(
     'a factory that %s closes that connection with 1011, logged; the server keeps serving',
     async (_what, broken, logged) => {
-      const { logger, records } = recordingLogger();
+      const logger = recordingLogger();
+      const { records } = logger;
       const { server, url } = await startServer({
         logger,
         protocols: {

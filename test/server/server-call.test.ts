@@ -7,6 +7,22 @@ import * as v16 from '../../src/v16/index.ts';
 import { ALL, startServer } from './fixtures.ts';
 import { RawClient } from './helpers.ts';
 
+/** A remote caller that records its calls: `call` answers Accepted, `callAs` Rejected. */
+function recordingRemote(): { seen: unknown[][]; remote: RemoteCaller } {
+  const seen: unknown[][] = [];
+  const remote: RemoteCaller = {
+    call: async (...args) => {
+      seen.push(['call', ...args]);
+      return { status: 'Accepted' };
+    },
+    callAs: async (...args) => {
+      seen.push(['callAs', ...args]);
+      return { status: 'Rejected' };
+    },
+  };
+  return { seen, remote };
+}
+
 describe('server.call', () => {
   it('calls a connected charge point by identity and resolves with its answer', async () => {
     const { server, url } = await startServer({ protocols: ALL });
@@ -42,17 +58,7 @@ describe('server.call', () => {
 
   it('goes through the remote caller installed with useRemoteCaller(), until it is removed', async () => {
     const { server, url } = await startServer({ protocols: ALL });
-    const seen: unknown[][] = [];
-    const remote: RemoteCaller = {
-      call: async (...args) => {
-        seen.push(['call', ...args]);
-        return { status: 'Accepted' };
-      },
-      callAs: async (...args) => {
-        seen.push(['callAs', ...args]);
-        return { status: 'Rejected' };
-      },
-    };
+    const { seen, remote } = recordingRemote();
     expect(server.remoteCaller).toBeUndefined();
     server.useRemoteCaller(remote);
     expect(server.remoteCaller).toBe(remote);
@@ -105,17 +111,7 @@ describe('server.call', () => {
 
   it('goes through the remote caller set with the deprecated `remote` property', async () => {
     const { server } = await startServer({ protocols: ALL });
-    const seen: unknown[][] = [];
-    const remote: RemoteCaller = {
-      call: async (...args) => {
-        seen.push(['call', ...args]);
-        return { status: 'Accepted' };
-      },
-      callAs: async (...args) => {
-        seen.push(['callAs', ...args]);
-        return { status: 'Rejected' };
-      },
-    };
+    const { seen, remote } = recordingRemote();
     server.remote = remote;
     await expect(server.call('far', 'Reset', { type: 'Soft' })).resolves.toEqual({ status: 'Accepted' });
     await expect(server.version('ocpp2.1').call('far', 'Reset', { type: 'Immediate' })).resolves.toEqual({
