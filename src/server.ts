@@ -26,8 +26,8 @@ export {
   type HandshakeInfo,
   type HandshakeRefusal,
   identityFromPath,
-  isAcceptableIdentity,
 } from './server/handshake.ts';
+export { type IdentityRule, identityKey, isAcceptableIdentity, MAX_IDENTITY_LENGTH } from './server/identity.ts';
 export type { DeflateZlibOptions, OcppServerOptions, PerMessageDeflateOptions } from './server/options.ts';
 export { type ChargePointRegistry, MemoryRegistry } from './server/registry.ts';
 export type {

@@ -17,6 +17,7 @@ import { Redis, type RedisOptions } from 'ioredis';
 import type { CallOptions } from '../call-args.ts';
 import type { Logger } from '../logger.ts';
 import type { Subprotocol } from '../protocol.ts';
+import { identityKey } from '../server/identity.ts';
 import type { ServedChargePoint } from '../server.ts';
 import { errorMessage, withDeadline } from '../util.ts';
 
@@ -183,9 +184,9 @@ export class NodeContext {
     this.messagesChannel = `${prefix}:messages`;
   }
 
-  /** The presence key of a charge point. */
+  /** The presence key of a charge point: by `identityKey`, as the server's default registry keys it. */
   presenceKey(identity: string): string {
-    return `${this.prefix}:presence:${identity}`;
+    return `${this.prefix}:presence:${identityKey(identity)}`;
   }
 
   /** The liveness key of a node. */

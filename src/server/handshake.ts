@@ -9,7 +9,7 @@ import type { Duplex } from 'node:stream';
 import { DEFAULT_CIPHERS, type PeerCertificate, TLSSocket } from 'node:tls';
 import { basicAuthPassword, secretsEqual } from '../auth.ts';
 import type { Subprotocol } from '../protocol.ts';
-import { hasControlCharacter, isThenable, withDeadline } from '../util.ts';
+import { isThenable, withDeadline } from '../util.ts';
 
 /** What the hook sees of a handshake, before the upgrade. */
 export interface HandshakeInfo {
@@ -136,13 +136,6 @@ export function offeredSubprotocols(header: string | undefined): string[] {
 /** Picks the client's most preferred subprotocol that the server offers. */
 export function chooseSubprotocol(header: string | undefined, offered: readonly string[]): Subprotocol | undefined {
   return offeredSubprotocols(header).find((name) => offered.includes(name)) as Subprotocol | undefined;
-}
-
-/** Whether an identity may be used: not empty, not too long, no control characters; 2.1 also forbids `:`. */
-export function isAcceptableIdentity(identity: string, protocol: Subprotocol, maxLength: number): boolean {
-  if (identity.length === 0 || identity.length > maxLength) return false;
-  if (hasControlCharacter(identity)) return false;
-  return !(protocol === 'ocpp2.1' && identity.includes(':'));
 }
 
 /** What the hook is given of a handshake. */

@@ -4,6 +4,7 @@ import type { ServerOptions as HttpsOptions, Server as HttpsServer } from 'node:
 import type { ZlibOptions } from 'node:zlib';
 import type { Logger } from '../logger.ts';
 import type { HandshakeDecision, HandshakeInfo } from './handshake.ts';
+import type { IdentityRule } from './identity.ts';
 import type { ChargePointRegistry } from './registry.ts';
 import type { ProtocolClasses, ProtocolClassMap, ServedBy } from './served.ts';
 
@@ -84,8 +85,18 @@ export interface OcppServerOptions<P extends ProtocolClasses = ProtocolClassMap,
    * Default `false`: compression costs memory and CPU per connection; `maxPayload` applies after decompression.
    */
   perMessageDeflate?: boolean | PerMessageDeflateOptions;
-  /** Longest identity accepted. Default 48 (the 2.1 limit, which 1.6 and 2.0.1 chargers fit in practice). */
+  /** Longest identity accepted by the default `identityRule`. Default 48 (the 2.x `identifierString` limit). */
   maxIdentityLength?: number;
+  /**
+   * Which decoded identities may connect; a refused one gets HTTP 400 before the hook runs. Default
+   * `isAcceptableIdentity` (per version; see docs/security.md). Replace it for chargers whose identities break it.
+   */
+  identityRule?: IdentityRule;
+  /**
+   * The key of an identity in the default registry. Default `identityKey`: NFKC-normalised and lower-cased, so
+   * identities that differ only in case or Unicode form are one charge point (2.x identities are case-insensitive).
+   */
+  identityKey?: (identity: string) => string;
   /** WebSocket ping interval in ms; a connection that has not answered the previous ping is dropped. 0: off. Default 30 s. */
   pingInterval?: number;
   /** How long a replaced or shut-down connection gets to close before it is terminated, in ms. Default 5 s. */

@@ -18,14 +18,8 @@ import { type Logger, silentLogger } from '../logger.ts';
 import type { Subprotocol } from '../protocol.ts';
 import { errorMessage } from '../util.ts';
 import type { OcppServerEventMap, OcppServerEvents } from './events.ts';
-import {
-  askHook,
-  chooseSubprotocol,
-  handshakeInfo,
-  identityFromPath,
-  isAcceptableIdentity,
-  writeRefusal,
-} from './handshake.ts';
+import { askHook, chooseSubprotocol, handshakeInfo, identityFromPath, writeRefusal } from './handshake.ts';
+import { type IdentityRule, isAcceptableIdentity, MAX_IDENTITY_LENGTH } from './identity.ts';
 import { ServerNotifier } from './notify.ts';
 import type { OcppServerOptions } from './options.ts';
 import { type ChargePointRegistry, MemoryRegistry } from './registry.ts';
@@ -115,6 +109,7 @@ export class OcppServer<P extends ProtocolClasses = ProtocolClassMap, S = unknow
   #closing = false;
   /** Handshakes between the upgrade request and the hook's verdict: they count towards `maxConnections`. */
   #handshakes = 0;
+  readonly #identityRule: IdentityRule;
 
   /** A server, not yet listening; throws when `protocols` is empty. */
   constructor(options: OcppServerOptions<P, S>) {
@@ -124,7 +119,10 @@ export class OcppServer<P extends ProtocolClasses = ProtocolClassMap, S = unknow
     if (this.#offered.length === 0) throw new Error('OcppServer needs at least one protocol');
     const logger = options.logger ?? silentLogger;
     this.#logger = logger;
-    this.registry = options.registry ?? new MemoryRegistry<ServedBy<P>>();
+    this.registry = options.registry ?? new MemoryRegistry<ServedBy<P>>(options.identityKey);
+    const maxIdentityLength = options.maxIdentityLength ?? MAX_IDENTITY_LENGTH;
+    this.#identityRule =
+      options.identityRule ?? ((identity, protocol) => isAcceptableIdentity(identity, protocol, maxIdentityLength));
     this.#notify = new ServerNotifier<ServedBy<P>>(this, logger);
     this.events = this.#notify.events;
     const caller = createServerCaller<P>(this.#dispatch);
@@ -305,7 +303,7 @@ export class OcppServer<P extends ProtocolClasses = ProtocolClassMap, S = unknow
     if (identity === undefined) return this.#refuse(socket, request, 404, 'path is not an OCPP endpoint');
     if (identity === null) return this.#refuse(socket, request, 400, 'malformed percent-encoding in identity');
     const protocol = chooseSubprotocol(request.headers['sec-websocket-protocol'], this.#offered);
-    if (protocol && !isAcceptableIdentity(identity, protocol, options.maxIdentityLength ?? 48)) {
+    if (!this.#identityRule(identity, protocol ?? 'ocpp1.6')) {
       return this.#refuse(socket, request, 400, 'identity not acceptable', identity);
     }
     let state: unknown;
