@@ -13,6 +13,10 @@ export interface OcppConnection {
   close(code?: number, reason?: string): void;
   /** Drop the connection without a closing handshake. Optional. */
   terminate?(): void;
+  /** Stop reading received frames (backpressure while our own frames wait for the socket). Optional. */
+  pause?(): void;
+  /** Read received frames again. Optional, with `pause`. */
+  resume?(): void;
   /** Subscribes to received frames (`data` a string or a Buffer, the way `ws` delivers it). */
   on(event: 'message', listener: (data: unknown, isBinary: boolean) => void): unknown;
   /** Subscribes to the close, with the WebSocket close code and reason. */

@@ -64,6 +64,22 @@ export interface EndpointOptions {
    */
   handlers?: object;
   /**
+   * Most incoming CALLs handled at once (handlers that return a promise and have not settled); later CALLs wait in
+   * order. OCPP-J lets a peer have one CALL outstanding: the default leaves slack for chargers that overlap a few.
+   * Default 4.
+   */
+  maxConcurrentCalls?: number;
+  /**
+   * Most incoming CALLs waiting for a place; a CALL beyond them is refused at once with `GenericError` (nothing of
+   * it is kept). Default 32.
+   */
+  maxQueuedCalls?: number;
+  /**
+   * Bytes of our frames that may wait for the socket before the connection stops reading the peer's frames, until
+   * they are sent: a peer that sends faster than it reads is slowed down, not dropped. Default 1 MiB.
+   */
+  maxUnsentBytes?: number;
+  /**
    * Most outgoing CALLs on the wire at once; the others wait in order. OCPP-J allows one (the default): raise it
    * only for load tools and peers known to accept more.
    */
@@ -73,6 +89,9 @@ export interface EndpointOptions {
 const DEFAULT_CALL_TIMEOUT = 30_000;
 const DEFAULT_HANDLER_TIMEOUT = 25_000;
 const DEFAULT_MAX_BAD_FRAMES = 10;
+const DEFAULT_MAX_CONCURRENT_CALLS = 4;
+const DEFAULT_MAX_QUEUED_CALLS = 32;
+const DEFAULT_MAX_UNSENT_BYTES = 1024 * 1024;
 
 /**
  * The generic OCPP-J endpoint. `In`/`Out`: the CALL maps this side receives/makes; `SendIn`/`SendOut`: the SEND
@@ -118,10 +137,7 @@ export abstract class OcppEndpoint<
         `The connection's subprotocol is "${connection.protocol}" but this endpoint speaks "${table.version}"`,
       );
     }
-    const maxCallsInFlight = options.maxCallsInFlight ?? 1;
-    if (!Number.isInteger(maxCallsInFlight) || maxCallsInFlight < 1) {
-      throw new RangeError(`maxCallsInFlight must be a positive integer, got ${maxCallsInFlight}`);
-    }
+    const maxCallsInFlight = positiveInteger('maxCallsInFlight', options.maxCallsInFlight ?? 1);
     const handlers = options.handlers;
     const routes =
       handlers === undefined ? routeTable(new.target, table, OcppEndpoint.prototype) : routeTable(handlers, table);
@@ -133,14 +149,14 @@ export abstract class OcppEndpoint<
       validate: options.validation ?? true,
       lenientDateTime: options.lenientDateTime ?? false,
       onHandlerError: options.onHandlerError,
+      maxUnsentBytes: nonNegativeInteger('maxUnsentBytes', options.maxUnsentBytes ?? DEFAULT_MAX_UNSENT_BYTES),
     });
     this.#wire = wire;
-    this.#incoming = new IncomingCalls(
-      wire,
-      routes,
-      handlers ?? this,
-      options.handlerTimeout ?? DEFAULT_HANDLER_TIMEOUT,
-    );
+    this.#incoming = new IncomingCalls(wire, routes, handlers ?? this, {
+      handlerTimeout: options.handlerTimeout ?? DEFAULT_HANDLER_TIMEOUT,
+      maxConcurrent: positiveInteger('maxConcurrentCalls', options.maxConcurrentCalls ?? DEFAULT_MAX_CONCURRENT_CALLS),
+      maxQueued: nonNegativeInteger('maxQueuedCalls', options.maxQueuedCalls ?? DEFAULT_MAX_QUEUED_CALLS),
+    });
     this.#callTimeout = options.callTimeout ?? DEFAULT_CALL_TIMEOUT;
     this.#maxCallsInFlight = maxCallsInFlight;
     this.#messageIds = options.messageIds;
@@ -223,4 +239,14 @@ export abstract class OcppEndpoint<
     }
     return this.#outgoing;
   }
+}
+
+function positiveInteger(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer, got ${value}`);
+  return value;
+}
+
+function nonNegativeInteger(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 0) throw new RangeError(`${name} must be an integer >= 0, got ${value}`);
+  return value;
 }

@@ -78,6 +78,8 @@ export type Fault =
   | 'format'
   /** The same id arrived while the CALL with that id is still being handled. */
   | 'duplicate-id'
+  /** More CALLs at once than the connection handles and queues (`maxConcurrentCalls`, `maxQueuedCalls`). */
+  | 'too-many-calls'
   /** The handler threw something other than an `OcppError`, or missed its deadline. */
   | 'handler-failed'
   /** The handler returned a response that fails the response schema. */
@@ -98,6 +100,7 @@ export const FAULT_CODES: Readonly<Record<Fault, { readonly v16: V16ErrorCode; r
   property: { v16: 'PropertyConstraintViolation', v2: 'PropertyConstraintViolation' },
   format: { v16: 'FormationViolation', v2: 'FormatViolation' },
   'duplicate-id': { v16: 'ProtocolError', v2: 'RpcFrameworkError' },
+  'too-many-calls': { v16: 'GenericError', v2: 'GenericError' },
   'handler-failed': { v16: 'InternalError', v2: 'InternalError' },
   'invalid-response': { v16: 'InternalError', v2: 'InternalError' },
 };

@@ -106,6 +106,9 @@ export function endpointOptionsOf(options: ClientOptions, extra: EndpointOptions
     'lenientDateTime',
     'maxBadFrames',
     'maxFrameSize',
+    'maxConcurrentCalls',
+    'maxQueuedCalls',
+    'maxUnsentBytes',
   ] as const) {
     if (options[key] !== undefined) (endpointOptions as Record<string, unknown>)[key] = options[key];
   }

@@ -2,6 +2,9 @@
  * The CALLs (and 2.1 SENDs) one connection receives: routed to their handler, the request checked, one context per
  * message, the handler's deadline, the response checked and sent, then the `@after` handlers. A handler that throws
  * an `OcppError` sends that error; anything else sends InternalError and reaches `handler:error`.
+ *
+ * The work is bounded: at most `maxConcurrent` CALLs are handled at once (a synchronous handler is over before the
+ * next CALL is read), later ones wait in order, at most `maxQueued` of them; beyond that a CALL is refused at once.
  */
 import {
   describeIssue,
@@ -71,27 +74,51 @@ function handlerExpired(context: IncomingCall): void {
   context.owner.expire(context);
 }
 
+/** A CALL read while `maxConcurrent` others were being handled. */
+interface WaitingCall {
+  readonly messageId: string;
+  readonly action: string;
+  readonly payload: JsonObject;
+}
+
+/** How much one connection's incoming CALLs may take. */
+export interface IncomingLimits {
+  /** The handler's deadline in ms; 0: none. */
+  readonly handlerTimeout: number;
+  /** Most CALLs handled at once. */
+  readonly maxConcurrent: number;
+  /** Most CALLs waiting behind them. */
+  readonly maxQueued: number;
+}
+
 export class IncomingCalls implements CallReceiver {
   readonly wire: Wire;
   readonly #routes: RouteTable;
   /** What `this` is in the handlers. */
   readonly #target: object;
   readonly #handlerTimeout: number;
+  readonly #maxConcurrent: number;
+  readonly #maxQueued: number;
   // CALLs whose (async) handler has not answered yet, by id
   #handling: Map<string, IncomingCall> | undefined = undefined;
+  // CALLs read while `#maxConcurrent` were handled, oldest first
+  #waiting: WaitingCall[] | undefined = undefined;
+  #startingWaiting = false;
   // contexts whose signal was created and whose handling (after-handlers included) is not over
   #signals: Set<IncomingCall> | undefined = undefined;
 
-  constructor(wire: Wire, routes: RouteTable, target: object, handlerTimeout: number) {
+  constructor(wire: Wire, routes: RouteTable, target: object, limits: IncomingLimits) {
     this.wire = wire;
     this.#routes = routes;
     this.#target = target;
-    this.#handlerTimeout = handlerTimeout;
+    this.#handlerTimeout = limits.handlerTimeout;
+    this.#maxConcurrent = limits.maxConcurrent;
+    this.#maxQueued = limits.maxQueued;
   }
 
-  /** CALLs whose handler has not answered yet. */
+  /** CALLs not answered yet: being handled or waiting their turn. */
   get unanswered(): number {
-    return this.#handling?.size ?? 0;
+    return (this.#handling?.size ?? 0) + (this.#waiting?.length ?? 0);
   }
 
   trackSignal(context: IncomingCall): void {
@@ -101,11 +128,51 @@ export class IncomingCalls implements CallReceiver {
 
   onCall(messageId: string, action: string, payload: JsonObject): void {
     const wire = this.wire;
-    if (this.#handling?.has(messageId)) {
+    if (this.#handling?.has(messageId) || this.#waiting?.some((call) => call.messageId === messageId)) {
       wire.log.warn({ messageId, action }, 'CALL id already being handled');
       wire.replyFault(messageId, 'duplicate-id', 'Message id is already in use by a CALL being handled');
       return;
     }
+    const handling = this.#handling?.size ?? 0;
+    if (handling >= this.#maxConcurrent || (this.#waiting !== undefined && this.#waiting.length > 0)) {
+      this.#wait(messageId, action, payload);
+      return;
+    }
+    this.#handle(messageId, action, payload);
+  }
+
+  /** Queues a CALL behind those being handled, or refuses it when the queue is full. */
+  #wait(messageId: string, action: string, payload: JsonObject): void {
+    if (this.#waiting === undefined) this.#waiting = [];
+    if (this.#waiting.length >= this.#maxQueued) {
+      this.wire.log.warn({ messageId, action, queued: this.#waiting.length }, 'too many CALLs at once; refused');
+      this.wire.replyFault(
+        messageId,
+        'too-many-calls',
+        `Too many CALLs at once: ${this.#maxConcurrent} handled and ${this.#maxQueued} waiting`,
+      );
+      return;
+    }
+    this.#waiting.push({ messageId, action, payload });
+  }
+
+  /** A handler finished: the CALLs waiting for a free place start, in order. */
+  #startWaiting(): void {
+    const waiting = this.#waiting;
+    if (waiting === undefined || waiting.length === 0 || this.#startingWaiting) return;
+    this.#startingWaiting = true;
+    try {
+      while (waiting.length > 0 && (this.#handling?.size ?? 0) < this.#maxConcurrent && !this.wire.closed) {
+        const next = waiting.shift() as WaitingCall;
+        this.#handle(next.messageId, next.action, next.payload);
+      }
+    } finally {
+      this.#startingWaiting = false;
+    }
+  }
+
+  #handle(messageId: string, action: string, payload: JsonObject): void {
+    const wire = this.wire;
     const route = this.#routes.get(action);
     if (route === undefined || route.kind !== 'call') {
       if (!wire.table.actions.has(action)) {
@@ -171,9 +238,13 @@ export class IncomingCalls implements CallReceiver {
     if (context.inFlight) {
       this.#handling?.delete(context.messageId);
       if (context.timer !== undefined) clearTimeout(context.timer);
+      // after this answer is written
+      if (this.#waiting !== undefined && this.#waiting.length > 0) queueMicrotask(this.#startNext);
     }
     return true;
   }
+
+  readonly #startNext = (): void => this.#startWaiting();
 
   #respond(context: IncomingCall, result: unknown): void {
     if (!this.#answer(context)) return;
@@ -345,6 +416,7 @@ export class IncomingCalls implements CallReceiver {
       }
       this.#handling.clear();
     }
+    if (this.#waiting !== undefined) this.#waiting.length = 0;
     if (this.#signals !== undefined) {
       for (const context of this.#signals) context.controller?.abort(closedError);
       this.#signals.clear();

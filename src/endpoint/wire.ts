@@ -48,7 +48,12 @@ export interface WireSettings {
   validate: boolean;
   lenientDateTime: boolean;
   onHandlerError: ((event: HandlerErrorEvent) => void) | undefined;
+  /** Unsent bytes over which reading pauses until they are sent; 0: never pause. */
+  maxUnsentBytes: number;
 }
+
+/** Corked bytes over which they leave at once rather than at the end of the round of reads. */
+const FLUSH_BYTES = 64 * 1024;
 
 const CLOSED_STATE = 3;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -68,6 +73,9 @@ export class Wire {
   readonly #maxBadFrames: number;
   readonly #maxFrameSize: number;
   readonly #onHandlerError: ((event: HandlerErrorEvent) => void) | undefined;
+  readonly #maxUnsentBytes: number;
+  /** Reading is paused until the socket has sent what waits. */
+  #paused = false;
   #badFrames = 0;
   #events: Emitter<EndpointEventMap> | undefined = undefined;
   #closedPromise: Promise<void> | undefined = undefined;
@@ -91,6 +99,7 @@ export class Wire {
     this.#maxBadFrames = settings.maxBadFrames;
     this.#maxFrameSize = settings.maxFrameSize;
     this.#onHandlerError = settings.onHandlerError;
+    this.#maxUnsentBytes = settings.maxUnsentBytes;
     this.#socket = corkableSocketOf(connection);
   }
 
@@ -253,7 +262,35 @@ export class Wire {
     } catch (error) {
       this.log.warn({ err: error, messageId }, 'send failed');
     }
+    const socket = this.#socket;
+    if (socket !== undefined && socket.writableLength > FLUSH_BYTES) this.#backpressure(socket);
   }
+
+  /**
+   * Many bytes wait: corked ones leave now, and while more than `maxUnsentBytes` are unsent the peer's frames are
+   * not read (whatever it sends, what waits for it stays bounded; one that reads is slowed down, not dropped).
+   */
+  #backpressure(socket: CorkableSocket): void {
+    if (socket.writableCorked > 0) socket.uncork();
+    const connection = this.connection;
+    if (
+      this.#paused ||
+      this.#maxUnsentBytes === 0 ||
+      socket.writableLength <= this.#maxUnsentBytes ||
+      connection.pause === undefined
+    ) {
+      return;
+    }
+    this.#paused = true;
+    connection.pause();
+    this.log.debug({ unsent: socket.writableLength }, 'peer reads slower than it sends: reading paused');
+    socket.once('drain', this.#onDrain);
+  }
+
+  readonly #onDrain = (): void => {
+    this.#paused = false;
+    if (!this.closed) this.connection.resume?.();
+  };
 
   replyFault(messageId: string, fault: Fault, description: string): void {
     this.replyError(messageId, errorCodeFor(this.protocol, fault), description, EMPTY);
@@ -344,13 +381,19 @@ export class Wire {
 /** A `ws` WebSocket's TCP or TLS socket, which it corks only around each frame it writes. */
 interface CorkableSocket {
   readonly writableCorked: number;
+  /** Bytes written and not yet handed to the operating system. */
+  readonly writableLength: number;
   cork(): void;
   uncork(): void;
+  once(event: 'drain', listener: () => void): unknown;
 }
 
 function corkableSocketOf(connection: OcppConnection): CorkableSocket | undefined {
   const socket = (connection as { _socket?: Partial<CorkableSocket> | null })._socket;
-  return socket != null && typeof socket.cork === 'function' && typeof socket.writableCorked === 'number'
+  return socket != null &&
+    typeof socket.cork === 'function' &&
+    typeof socket.writableCorked === 'number' &&
+    typeof socket.writableLength === 'number'
     ? (socket as CorkableSocket)
     : undefined;
 }
