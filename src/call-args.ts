@@ -14,6 +14,11 @@ export interface CallOptions {
   signal?: AbortSignal;
   /** Do not validate this request before sending nor its CALLRESULT on arrival. */
   skipValidation?: boolean;
+  /**
+   * Send with this message id (1 to 36 characters) instead of a new one: a message sent again after a reconnect
+   * keeps its id, so the other side can tell the copy from a new message. It must not be the id of a pending call.
+   */
+  messageId?: string;
 }
 
 /** Options of one outgoing SEND (2.1). */

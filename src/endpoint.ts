@@ -15,6 +15,7 @@ import type { CallOptions, SendOptions } from './call-args.ts';
 import { CloseCode, type OcppConnection } from './connection.ts';
 import { IncomingCalls } from './endpoint/incoming.ts';
 import { OutgoingCalls } from './endpoint/outgoing.ts';
+import type { RepeatGuard } from './endpoint/repeat-guard.ts';
 import { Wire } from './endpoint/wire.ts';
 import type { Emitter, EndpointEventMap, HandlerErrorEvent } from './events.ts';
 import type { MessageIdFactory } from './ids.ts';
@@ -79,6 +80,11 @@ export interface EndpointOptions {
    * they are sent: a peer that sends faster than it reads is slowed down, not dropped. Default 1 MiB.
    */
   maxUnsentBytes?: number;
+  /**
+   * Answers a transaction-related CALL that repeats the id of one recently handled with that one's answer, without
+   * running the handler again. The server passes the one it shares between its connections (`context.repeatGuard`).
+   */
+  repeatGuard?: RepeatGuard | undefined;
   /**
    * Most outgoing CALLs on the wire at once; the others wait in order. OCPP-J allows one (the default): raise it
    * only for load tools and peers known to accept more.
@@ -156,6 +162,7 @@ export abstract class OcppEndpoint<
       handlerTimeout: options.handlerTimeout ?? DEFAULT_HANDLER_TIMEOUT,
       maxConcurrent: positiveInteger('maxConcurrentCalls', options.maxConcurrentCalls ?? DEFAULT_MAX_CONCURRENT_CALLS),
       maxQueued: nonNegativeInteger('maxQueuedCalls', options.maxQueuedCalls ?? DEFAULT_MAX_QUEUED_CALLS),
+      repeatGuard: options.repeatGuard,
     });
     this.#callTimeout = options.callTimeout ?? DEFAULT_CALL_TIMEOUT;
     this.#maxCallsInFlight = maxCallsInFlight;

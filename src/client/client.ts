@@ -21,6 +21,7 @@ import { OcppPeer } from '../peer.ts';
 import type { Subprotocol } from '../protocol.ts';
 import { actionTable, routeTable } from '../router.ts';
 import type { ActionsOf, SendsOf } from '../routing.ts';
+import { TRANSACTION_RULES } from '../transactions.ts';
 import { childLogger } from '../util.ts';
 import { BackOff, realTimers, type Timers } from './backoff.ts';
 import { ClientStoppedError, NotConnectedError, SubprotocolError } from './errors.ts';
@@ -37,7 +38,6 @@ import {
   endpointOptionsOf,
 } from './options.ts';
 import { MessageQueue } from './queue.ts';
-import { TRANSACTION_RULES } from './transactions.ts';
 
 /** What the client uses of its connection's endpoint (besides calling through it). */
 type AnyEndpoint = Pick<OcppEndpoint<never, never, never, never>, 'events' | 'unansweredCalls'>;

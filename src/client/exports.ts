@@ -17,5 +17,6 @@ export type {
   QueueRetryEvent,
   ReconnectScheduledEvent,
 } from './events.ts';
+export { FileQueueStore, type FileQueueStoreOptions, QueueStoreCorruptError } from './file-store.ts';
 export { type ClientOptions, type ClientState, type ClientTlsOptions, connectionUrl } from './options.ts';
 export { MemoryQueueStore, QUEUE_DEFAULTS, type QueuedMessage, type QueueOptions, type QueueStore } from './queue.ts';

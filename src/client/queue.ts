@@ -15,7 +15,11 @@ import type { ClientEmitter } from './events.ts';
 
 /** One queued message, as a store keeps it. Plain JSON; treat it as read-only. */
 export interface QueuedMessage {
-  /** Unique key of this entry (a UUID). */
+  /**
+   * Unique key of this entry (a UUID), and the message id of every transmission of it: a message sent again after
+   * a reconnect or a restart keeps its id, so the CSMS can tell the copy from a new message (ocppkit's server
+   * answers it from its repeat guard).
+   */
   readonly id: string;
   /** The message's action. */
   readonly action: string;
@@ -262,13 +266,18 @@ export class MessageQueue {
       while (!this.#stopped && this.#retryTimer === undefined && this.#loading === undefined) {
         const item = this.#items[0];
         if (item === undefined) return;
+        // write-ahead: a message goes out only once the store holds it (and what was delivered before is removed)
+        if (this.#storeBusy !== undefined) {
+          await this.#storeBusy;
+          continue;
+        }
         const connection = this.#host.connection();
         if (connection === undefined || this.#host.holding()) return;
         const { action, payload } = item.entry;
         this.#inFlight = item;
         let response: unknown;
         try {
-          response = await connection.call(action, payload, item.options);
+          response = await connection.call(action, payload, { ...item.options, messageId: item.entry.id });
         } catch (error) {
           this.#inFlight = undefined;
           if (this.#stopped) return;

@@ -16,63 +16,18 @@ import {
   schemaFault,
   wireErrorCode,
 } from '../errors.ts';
-import { isJsonObject, type JsonObject, MessageType, serializeCallResult } from '../framing.ts';
-import { type AfterContext, CallResult, type HandlerContext } from '../messages.ts';
-import type { Subprotocol, ValidationIssue } from '../protocol.ts';
-import type { Route, RouteTable } from '../router.ts';
+import { isJsonObject, type JsonObject, MessageType } from '../framing.ts';
+import { CallResult } from '../messages.ts';
+import type { RouteTable } from '../router.ts';
 import { EMPTY, isThenable } from '../util.ts';
 import { validate } from '../validation.ts';
+import { ANSWERED, type CallOwner, ENDED, HANDLING, handlerExpired, IncomingCall } from './incoming-call.ts';
+import type { RepeatGuard } from './repeat-guard.ts';
+import { responseFrame } from './response.ts';
 import type { CallReceiver, Wire } from './wire.ts';
 
 /** setTimeout's longest delay; a longer timeout means none. */
 const MAX_DELAY = 2_147_483_647;
-
-const HANDLING = 0;
-const ANSWERED = 1;
-const ENDED = 2;
-
-/**
- * A received CALL (or SEND) while it is handled: the `HandlerContext` of its handler and, with `response` set, the
- * `AfterContext` of its after-handlers.
- */
-class IncomingCall implements HandlerContext, AfterContext<object> {
-  /** HANDLING, ANSWERED (response sent or error sent), ENDED (deadline passed or connection closed). */
-  state = HANDLING;
-  /** Registered in the in-flight map (async handlers only). */
-  inFlight = false;
-  timer: ReturnType<typeof setTimeout> | undefined = undefined;
-  response: object = EMPTY;
-  controller: AbortController | undefined = undefined;
-
-  constructor(
-    readonly owner: IncomingCalls,
-    readonly messageId: string,
-    readonly action: string,
-    readonly request: JsonObject,
-    readonly route: Route,
-  ) {}
-
-  get identity(): string {
-    return this.owner.wire.identity;
-  }
-
-  get protocol(): Subprotocol {
-    return this.owner.wire.protocol;
-  }
-
-  get signal(): AbortSignal {
-    if (this.controller === undefined) {
-      this.controller = new AbortController();
-      if (this.state === ENDED || this.owner.wire.closed) this.controller.abort(new Error('Handling ended'));
-      else this.owner.trackSignal(this);
-    }
-    return this.controller.signal;
-  }
-}
-
-function handlerExpired(context: IncomingCall): void {
-  context.owner.expire(context);
-}
 
 /** A CALL read while `maxConcurrent` others were being handled. */
 interface WaitingCall {
@@ -89,9 +44,11 @@ export interface IncomingLimits {
   readonly maxConcurrent: number;
   /** Most CALLs waiting behind them. */
   readonly maxQueued: number;
+  /** Answers repeated transaction-related CALLs; shared by a server's connections. */
+  readonly repeatGuard: RepeatGuard | undefined;
 }
 
-export class IncomingCalls implements CallReceiver {
+export class IncomingCalls implements CallReceiver, CallOwner {
   readonly wire: Wire;
   readonly #routes: RouteTable;
   /** What `this` is in the handlers. */
@@ -99,6 +56,7 @@ export class IncomingCalls implements CallReceiver {
   readonly #handlerTimeout: number;
   readonly #maxConcurrent: number;
   readonly #maxQueued: number;
+  readonly #guard: RepeatGuard | undefined;
   // CALLs whose (async) handler has not answered yet, by id
   #handling: Map<string, IncomingCall> | undefined = undefined;
   // CALLs read while `#maxConcurrent` were handled, oldest first
@@ -114,6 +72,7 @@ export class IncomingCalls implements CallReceiver {
     this.#handlerTimeout = limits.handlerTimeout;
     this.#maxConcurrent = limits.maxConcurrent;
     this.#maxQueued = limits.maxQueued;
+    this.#guard = limits.repeatGuard;
   }
 
   /** CALLs not answered yet: being handled or waiting their turn. */
@@ -129,6 +88,12 @@ export class IncomingCalls implements CallReceiver {
   onCall(messageId: string, action: string, payload: JsonObject): void {
     const wire = this.wire;
     if (this.#handling?.has(messageId) || this.#waiting?.some((call) => call.messageId === messageId)) {
+      // a guarded repeat (sent again after its call timed out) waits for the first one's answer
+      const guard = this.#guard;
+      if (guard?.guards(wire.protocol, action, payload)) {
+        if (!this.#firstOfItsId(guard, messageId, action, payload)) return;
+        guard.release(wire.identity, messageId); // not one it remembers: the duplicate-id rule applies
+      }
       wire.log.warn({ messageId, action }, 'CALL id already being handled');
       wire.replyFault(messageId, 'duplicate-id', 'Message id is already in use by a CALL being handled');
       return;
@@ -193,7 +158,11 @@ export class IncomingCalls implements CallReceiver {
         return;
       }
     }
+    const guard = this.#guard;
+    const guarded = guard?.guards(wire.protocol, action, payload) === true;
+    if (guarded && !this.#firstOfItsId(guard as RepeatGuard, messageId, action, payload)) return;
     const context = new IncomingCall(this, messageId, action, payload, route);
+    context.guarded = guarded;
     let result: unknown;
     try {
       result = route.handler.call(this.#target, payload, context);
@@ -212,6 +181,28 @@ export class IncomingCalls implements CallReceiver {
     } else {
       this.#respond(context, result);
     }
+  }
+
+  /** Whether a guarded CALL is new; a repeat is answered with the first one's answer, now or once there is one. */
+  #firstOfItsId(guard: RepeatGuard, messageId: string, action: string, payload: JsonObject): boolean {
+    const wire = this.wire;
+    const verdict = guard.check(wire.identity, messageId, (frame) => {
+      if (wire.closed) return;
+      if (frame === undefined)
+        this.onCall(messageId, action, payload); // the first got no result: handle this one
+      else this.#answerRepeat(messageId, action, frame);
+    });
+    if (verdict === undefined) {
+      wire.replyFault(messageId, 'duplicate-id', 'Message id is already in use by a CALL being handled');
+    } else if (verdict.kind === 'answered') {
+      this.#answerRepeat(messageId, action, verdict.frame);
+    }
+    return verdict?.kind === 'new';
+  }
+
+  #answerRepeat(messageId: string, action: string, frame: string): void {
+    this.wire.log.info({ messageId, action }, 'repeated CALL answered with the answer it had; not handled again');
+    this.wire.write(frame, MessageType.CALLRESULT, messageId);
   }
 
   async #awaitHandler(context: IncomingCall, pending: PromiseLike<unknown>): Promise<void> {
@@ -247,61 +238,51 @@ export class IncomingCalls implements CallReceiver {
   readonly #startNext = (): void => this.#startWaiting();
 
   #respond(context: IncomingCall, result: unknown): void {
-    if (!this.#answer(context)) return;
+    if (!this.#answer(context)) {
+      // answered already (its deadline passed) or disconnected: a repeat of it still gets this result
+      if (context.guarded) this.#rememberLate(context, result);
+      return;
+    }
     const wire = this.wire;
     const { route, messageId, action } = context;
-    let payload: unknown = result;
-    let issue: ValidationIssue | undefined;
-    if (result instanceof CallResult) {
-      payload = result.payload;
-      if (result.action !== action) {
-        issue = { keyword: 'action', instancePath: '', params: { action: result.action }, message: 'wrong action' };
+    const answer = responseFrame(wire, route, action, messageId, result);
+    if (typeof answer !== 'string') {
+      if (context.guarded) this.#guard?.release(wire.identity, messageId);
+      if (answer.issue !== undefined) {
+        wire.validationFailed('out', 'response', action, messageId, answer.issue);
+        const error = new ResponseValidationError(action, messageId, answer.issue);
+        wire.log.error({ err: error, messageId, action }, 'handler returned an invalid response; sent InternalError');
+        wire.handlerError('response', action, messageId, error);
+        wire.replyFault(messageId, 'invalid-response', INTERNAL_ERROR_DESCRIPTION);
+      } else {
+        // a response whose getter or proxy throws while it is checked, a BigInt, a cycle
+        const error = answer.error;
+        wire.log.error(
+          { err: error, messageId, action },
+          'response cannot be checked or serialised; sent InternalError',
+        );
+        wire.handlerError('response', action, messageId, error);
+        wire.replyFault(messageId, 'handler-failed', INTERNAL_ERROR_DESCRIPTION);
       }
-    }
-    if (issue === undefined && !isJsonObject(payload)) {
-      issue = { keyword: 'type', instancePath: '', params: { type: 'object' }, message: 'must be object' };
-    } else if (issue === undefined && wire.validate && !route.skipValidation) {
-      try {
-        issue = validate(route.responseValidator, payload, wire.lenient);
-      } catch (error) {
-        // a response whose getter or proxy throws while it is checked
-        this.#unsendable(context, error);
-        return;
-      }
-    }
-    if (issue !== undefined) {
-      wire.validationFailed('out', 'response', action, messageId, issue);
-      const error = new ResponseValidationError(action, messageId, issue);
-      wire.log.error({ err: error, messageId, action }, 'handler returned an invalid response; sent InternalError');
-      wire.handlerError('response', action, messageId, error);
-      wire.replyFault(messageId, 'invalid-response', INTERNAL_ERROR_DESCRIPTION);
       this.#endHandling(context);
       return;
     }
-    let text: string;
-    try {
-      text = serializeCallResult(messageId, payload as object);
-    } catch (error) {
-      this.#unsendable(context, error);
-      return;
-    }
-    wire.write(text, MessageType.CALLRESULT, messageId);
+    wire.write(answer, MessageType.CALLRESULT, messageId);
+    if (context.guarded) this.#guard?.remember(wire.identity, messageId, answer);
     if (route.after.length === 0) {
       this.#endHandling(context);
       return;
     }
-    context.response = payload as object;
+    context.response = (result instanceof CallResult ? result.payload : result) as object;
     void this.#runAfter(context);
   }
 
-  /** The handler's response cannot be checked or serialised (a throwing getter, a BigInt, a cycle). */
-  #unsendable(context: IncomingCall, error: unknown): void {
-    const { messageId, action } = context;
-    const wire = this.wire;
-    wire.log.error({ err: error, messageId, action }, 'response cannot be checked or serialised; sent InternalError');
-    wire.handlerError('response', action, messageId, error);
-    wire.replyFault(messageId, 'handler-failed', INTERNAL_ERROR_DESCRIPTION);
-    this.#endHandling(context);
+  /** A guarded CALL's handler finished after its answer was due: its result is what a repeat gets. */
+  #rememberLate(context: IncomingCall, result: unknown): void {
+    const guard = this.#guard as RepeatGuard;
+    const answer = responseFrame(this.wire, context.route, context.action, context.messageId, result);
+    if (typeof answer === 'string') guard.remember(this.wire.identity, context.messageId, answer);
+    else guard.release(this.wire.identity, context.messageId);
   }
 
   async #runAfter(context: IncomingCall): Promise<void> {
@@ -320,7 +301,9 @@ export class IncomingCalls implements CallReceiver {
   }
 
   #handlerFailed(context: IncomingCall, error: unknown): void {
-    if (!this.#answer(context)) return;
+    const answered = this.#answer(context);
+    if (context.guarded) this.#guard?.release(this.wire.identity, context.messageId);
+    if (!answered) return;
     const { messageId, action } = context;
     const wire = this.wire;
     if (error instanceof OcppError) {
@@ -349,6 +332,8 @@ export class IncomingCalls implements CallReceiver {
     const error = new HandlerTimeoutError(context.action, context.messageId, this.#handlerTimeout);
     this.#answer(context);
     context.state = ENDED;
+    // its repeats are handled anew rather than wait for a handler that may never finish
+    if (context.guarded) this.#guard?.release(this.wire.identity, context.messageId);
     context.controller?.abort(error);
     const wire = this.wire;
     wire.log.error({ messageId: context.messageId, action: context.action }, 'handler missed its deadline');

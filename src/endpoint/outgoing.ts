@@ -146,7 +146,13 @@ export class OutgoingCalls implements AnswerReceiver {
     const wire = this.#wire;
     const notSent = notSentProblem(wire, 'call', action);
     if (notSent !== undefined) return Promise.reject(notSent);
-    const messageId = this.messageId();
+    const given = options?.messageId;
+    if (given !== undefined && !this.#isFreeId(given)) {
+      return Promise.reject(
+        new TypeError(`messageId must be 1 to 36 characters and not in use by a pending call, got "${given}"`),
+      );
+    }
+    const messageId = given ?? this.messageId();
     if (wire.closed) return Promise.reject(new ConnectionClosedError(action, messageId));
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(new CallAbortedError(action, messageId, signal.reason));
@@ -169,6 +175,14 @@ export class OutgoingCalls implements AnswerReceiver {
       this.#tail = call;
       this.#pump();
     });
+  }
+
+  /** Whether a message id given by the caller may be used: well-formed and not that of a pending call. */
+  #isFreeId(messageId: unknown): boolean {
+    if (typeof messageId !== 'string' || messageId.length === 0 || messageId.length > 36) return false;
+    if (this.#onWire?.has(messageId)) return false;
+    for (let c = this.#head; c !== undefined; c = c.next) if (!c.settled && c.messageId === messageId) return false;
+    return true;
   }
 
   send(action: string, payload: object, skipValidation: boolean): void {

@@ -2,6 +2,7 @@
 import type { Server as HttpServer } from 'node:http';
 import type { ServerOptions as HttpsOptions, Server as HttpsServer } from 'node:https';
 import type { ZlibOptions } from 'node:zlib';
+import type { RepeatGuardOptions } from '../endpoint/repeat-guard.ts';
 import type { Logger } from '../logger.ts';
 import type { HandshakeDecision, HandshakeInfo } from './handshake.ts';
 import type { IdentityRule } from './identity.ts';
@@ -97,6 +98,13 @@ export interface OcppServerOptions<P extends ProtocolClasses = ProtocolClassMap,
    * identities that differ only in case or Unicode form are one charge point (2.x identities are case-insensitive).
    */
   identityKey?: (identity: string) => string;
+  /**
+   * The guard against transaction-related messages handled twice: a CALL that repeats the id of one recently
+   * answered, from the same identity (on any of its connections), gets that answer again and never reaches the
+   * handler. Its window and bounds, or `false` to turn it off. Default on: 15 minutes, 16 answers per identity,
+   * 20,000 identities. See docs/security.md.
+   */
+  repeatGuard?: RepeatGuardOptions | false;
   /** WebSocket ping interval in ms; a connection that has not answered the previous ping is dropped. 0: off. Default 30 s. */
   pingInterval?: number;
   /** How long a replaced or shut-down connection gets to close before it is terminated, in ms. Default 5 s. */

@@ -3,6 +3,7 @@
  * hands them, and the check that tells a class from a factory and keeps what a factory returns honest.
  */
 import type { OcppConnection } from '../connection.ts';
+import type { RepeatGuard } from '../endpoint/repeat-guard.ts';
 import type { HandlerErrorEvent } from '../events.ts';
 import type { Logger } from '../logger.ts';
 import type { Subprotocol } from '../protocol.ts';
@@ -33,6 +34,11 @@ export interface ServedContext<S = unknown> {
   readonly session: S | undefined;
   /** Reports a handler of this connection that failed as the server's `handler:error` event. */
   readonly onHandlerError: (event: HandlerErrorEvent) => void;
+  /**
+   * The server's guard against transaction-related messages handled twice (`repeatGuard` option); `undefined` when
+   * it is off. Pass it on with the rest of the context.
+   */
+  readonly repeatGuard: RepeatGuard | undefined;
 }
 
 /** @deprecated Renamed `ServedContext`: what the server passes to a ChargePoint class besides identity and connection. */

@@ -12,6 +12,7 @@ import type { SecureContextOptions } from 'node:tls';
 import { WebSocket, type WebSocketServer } from 'ws';
 import type { CallOptions } from '../call-args.ts';
 import { type CallDispatch, createServerCaller, type RemoteCaller, type ServerCaller } from '../call-types.ts';
+import { RepeatGuard } from '../endpoint/repeat-guard.ts';
 import { ChargePointNotConnectedError, ProtocolMismatchError } from '../errors.ts';
 import type { Emitter } from '../events.ts';
 import { type Logger, silentLogger } from '../logger.ts';
@@ -19,7 +20,7 @@ import type { Subprotocol } from '../protocol.ts';
 import { errorMessage } from '../util.ts';
 import type { OcppServerEventMap, OcppServerEvents } from './events.ts';
 import { askHook, chooseSubprotocol, handshakeInfo, identityFromPath, writeRefusal } from './handshake.ts';
-import { type IdentityRule, isAcceptableIdentity, MAX_IDENTITY_LENGTH } from './identity.ts';
+import { type IdentityRule, identityKey, isAcceptableIdentity, MAX_IDENTITY_LENGTH } from './identity.ts';
 import { ServerNotifier } from './notify.ts';
 import type { OcppServerOptions } from './options.ts';
 import { type ChargePointRegistry, MemoryRegistry } from './registry.ts';
@@ -110,6 +111,7 @@ export class OcppServer<P extends ProtocolClasses = ProtocolClassMap, S = unknow
   /** Handshakes between the upgrade request and the hook's verdict: they count towards `maxConnections`. */
   #handshakes = 0;
   readonly #identityRule: IdentityRule;
+  readonly #repeatGuard: RepeatGuard | undefined;
 
   /** A server, not yet listening; throws when `protocols` is empty. */
   constructor(options: OcppServerOptions<P, S>) {
@@ -123,6 +125,8 @@ export class OcppServer<P extends ProtocolClasses = ProtocolClassMap, S = unknow
     const maxIdentityLength = options.maxIdentityLength ?? MAX_IDENTITY_LENGTH;
     this.#identityRule =
       options.identityRule ?? ((identity, protocol) => isAcceptableIdentity(identity, protocol, maxIdentityLength));
+    const guard = options.repeatGuard ?? {};
+    this.#repeatGuard = guard === false ? undefined : new RepeatGuard(guard, options.identityKey ?? identityKey);
     this.#notify = new ServerNotifier<ServedBy<P>>(this, logger);
     this.events = this.#notify.events;
     const caller = createServerCaller<P>(this.#dispatch);
@@ -405,6 +409,7 @@ export class OcppServer<P extends ProtocolClasses = ProtocolClassMap, S = unknow
       state,
       session: state,
       onHandlerError: this.#notify.handlerError,
+      repeatGuard: this.#repeatGuard,
     };
     try {
       return createServed(entry, identity, ws, context) as ServedBy<P>;

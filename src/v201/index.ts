@@ -6,7 +6,7 @@
  * - `Client`: a charge point that connects, reconnects and queues;
  * - `on` / `after`: handler decorators checked against this version's payloads.
  */
-import { TRANSACTION_RULES } from '../client/transactions.ts';
+import { TRANSACTION_RULES } from '../transactions.ts';
 
 export * from '../../generated/v201/index.ts';
 /** The client's options, events, errors and queue store. */

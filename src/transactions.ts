@@ -2,7 +2,7 @@
  * Which messages each version calls transaction-related (queued while offline and retried), and which of those the
  * queue's overflow rule may drop first. The readings are in codegen/data/transaction-messages.json.
  */
-import type { Subprotocol } from '../protocol.ts';
+import type { Subprotocol } from './protocol.ts';
 
 /** The queue's rules for one version. */
 export interface TransactionRules {
