@@ -6,7 +6,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { OcppConnection } from '../../src/connection.ts';
 import { createServed, isChargePointClass } from '../../src/server/served.ts';
-import type { ServedChargePoint, ServedContext } from '../../src/server.ts';
+import { RepeatGuard, type ServedChargePoint, type ServedContext } from '../../src/server.ts';
 import * as v16 from '../../src/v16/index.ts';
 import * as v201 from '../../src/v201/index.ts';
 import { recordingLogger } from '../runtime/helpers.ts';
@@ -97,7 +97,15 @@ describe('protocols: a ChargePoint class or a factory', () => {
       protocols: { 'ocpp1.6': Recording },
     });
     const client = await RawClient.open(url('/CP_1'), 'ocpp1.6');
-    expect(seen).toEqual([{ logger, state: 'tenant-a', session: 'tenant-a', onHandlerError: expect.any(Function) }]);
+    expect(seen).toEqual([
+      {
+        logger,
+        state: 'tenant-a',
+        session: 'tenant-a',
+        onHandlerError: expect.any(Function),
+        repeatGuard: expect.any(RepeatGuard),
+      },
+    ]);
     expect(server.get('CP_1')?.state).toBe('tenant-a');
     await client.close();
   });
