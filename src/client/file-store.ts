@@ -18,6 +18,7 @@ import type { QueuedMessage, QueueStore } from './queue.ts';
 export class QueueStoreCorruptError extends Error {
   override readonly name = 'QueueStoreCorruptError';
   /**
+   * The error for a damaged store file.
    * @param path the store's file
    * @param line the first damaged line (1-based)
    * @param reason what is wrong with it
@@ -62,7 +63,10 @@ export class FileQueueStore implements QueueStore {
   /** Writes run one after the other. */
   #last: Promise<void> = Promise.resolve();
 
-  /** @param path the file (created with its folder on the first write) */
+  /**
+   * A store in `path`; nothing is read before `load()`.
+   * @param path the file (created with its folder on the first write)
+   */
   constructor(path: string, options: FileQueueStoreOptions = {}) {
     this.#path = path;
     this.#compactAfter = options.compactAfter ?? 1000;

@@ -42,14 +42,22 @@ const MAX_WAITERS = 8;
 
 /** The guard a server shares between its connections (`repeatGuard` option, on by default). */
 export class RepeatGuard {
+  /** How long an answer is remembered, in ms. */
   readonly window: number;
+  /** Answers remembered per identity. */
   readonly perIdentity: number;
+  /** Identities remembered. */
   readonly identities: number;
   readonly #isGuarded: (protocol: Subprotocol, action: string, payload: object) => boolean;
   /** By identity key, least recently used first; each identity's entries by message id, oldest first. */
   readonly #byIdentity = new Map<string, Map<string, Entry>>();
   readonly #keyOf: (identity: string) => string;
 
+  /**
+   * A guard with these bounds.
+   * @param options the window, the bounds and which CALLs are guarded
+   * @param keyOf the key an identity's answers are kept under (the server passes its `identityKey`)
+   */
   constructor(options: RepeatGuardOptions = {}, keyOf: (identity: string) => string = (identity) => identity) {
     this.window = nonNegative('window', options.window ?? 15 * 60_000);
     this.perIdentity = nonNegative('perIdentity', options.perIdentity ?? 16);

@@ -23,7 +23,10 @@ export interface ChargePointRegistry<CP extends ServedChargePoint = ServedCharge
 export class MemoryRegistry<CP extends ServedChargePoint> implements ChargePointRegistry<CP> {
   readonly #byIdentity = new Map<string, CP>();
   readonly #keyOf: (identity: string) => string;
-  /** @param keyOf the key an identity is recorded and looked up under */
+  /**
+   * An empty registry.
+   * @param keyOf the key an identity is recorded and looked up under
+   */
   constructor(keyOf: (identity: string) => string = identityKey) {
     this.#keyOf = keyOf;
   }
