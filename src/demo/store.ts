@@ -19,6 +19,11 @@ export const METER_VALUES_KEPT = 10_000;
 /** The newest transactions kept, across all charge points: the oldest started is forgotten first. */
 export const TRANSACTIONS_KEPT = 10_000;
 
+/** Where a 2.x transaction is kept: its id is unique per charge point only. */
+export function stationTransactionKey(identity: string, transactionId: string): string {
+  return `${identity}/${transactionId}`;
+}
+
 export class DemoStore {
   readonly settings: DemoSettings;
   readonly transactions = new Map<
@@ -45,10 +50,14 @@ export class DemoStore {
     return id;
   }
 
-  /** Records a 2.x transaction event (2.x ids are assigned by the charge point). */
+  /**
+   * Records a 2.x transaction event. 2.x ids are assigned by each charge point, so two stations may use the same
+   * one: they are kept under `stationTransactionKey(identity, transactionId)`.
+   */
   recordTransaction(identity: string, transactionId: string, event: string, timestamp: string, idTag?: string) {
-    const known = this.transactions.get(transactionId);
-    if (!known) this.#remember(transactionId, { identity, idTag, started: timestamp });
+    const key = stationTransactionKey(identity, transactionId);
+    const known = this.transactions.get(key);
+    if (!known) this.#remember(key, { identity, idTag, started: timestamp });
     else if (event === 'Ended') known.ended = timestamp;
   }
 

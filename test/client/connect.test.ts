@@ -1,5 +1,6 @@
 /** The client over real sockets: connect, boot, handlers (both styles) across reconnects, events, stop. */
 import { afterEach, describe, expect, test } from 'vitest';
+import { stationTransactionKey } from '../../src/demo/store.ts';
 import { CallError, ConnectionClosedError } from '../../src/errors.ts';
 import type { HandlerContext } from '../../src/messages.ts';
 import * as v16 from '../../src/v16/index.ts';
@@ -66,7 +67,7 @@ describe('against the demo CSMS', () => {
       transactionInfo: { transactionId: 'T1' },
       idToken: { idToken: 'TAG', type: 'ISO14443' },
     });
-    expect(demo.store.transactions.get('T1')?.identity).toBe('CS2');
+    expect(demo.store.transactions.get(stationTransactionKey('CS2', 'T1'))?.identity).toBe('CS2');
   });
 });
 

@@ -279,7 +279,7 @@ describe('the demo’s ChargePoints', () => {
 
 describe('the demo store stays bounded, as its comment says', () => {
   it('keeps the newest TRANSACTIONS_KEPT transactions, whatever the charge points send', async () => {
-    const { DemoStore: Store, TRANSACTIONS_KEPT } = await import('../../src/demo/store.ts');
+    const { DemoStore: Store, TRANSACTIONS_KEPT, stationTransactionKey: key } = await import('../../src/demo/store.ts');
     const store = new Store();
     const now = new Date().toISOString();
     // four rounds of new 2.x transaction ids, as a flood of TransactionEvents would bring
@@ -287,14 +287,27 @@ describe('the demo store stays bounded, as its comment says', () => {
       for (let i = 0; i < TRANSACTIONS_KEPT; i++) store.recordTransaction('CS-1', `r${round}-${i}`, 'Started', now);
     }
     expect(store.transactions.size).toBe(TRANSACTIONS_KEPT);
-    expect(store.transactions.has('r0-0')).toBe(false);
-    expect(store.transactions.has(`r3-${TRANSACTIONS_KEPT - 1}`)).toBe(true);
+    expect(store.transactions.has(key('CS-1', 'r0-0'))).toBe(false);
+    expect(store.transactions.has(key('CS-1', `r3-${TRANSACTIONS_KEPT - 1}`))).toBe(true);
     // 1.6 ids assigned by the store count against the same bound, and an Ended event still finds its transaction
     const id = store.startTransaction('CP-1', 'TAG', now);
     expect(store.transactions.size).toBe(TRANSACTIONS_KEPT);
     store.recordTransaction('CS-1', `r3-${TRANSACTIONS_KEPT - 1}`, 'Ended', now);
-    expect(store.transactions.get(`r3-${TRANSACTIONS_KEPT - 1}`)?.ended).toBe(now);
+    expect(store.transactions.get(key('CS-1', `r3-${TRANSACTIONS_KEPT - 1}`))?.ended).toBe(now);
     expect(store.transactions.get(String(id))?.identity).toBe('CP-1');
+  });
+
+  it('2.x: two charge points that use the same transaction id have a transaction each', async () => {
+    const { DemoStore: Store, stationTransactionKey: key } = await import('../../src/demo/store.ts');
+    const store = new Store();
+    store.recordTransaction('CS-1', 'T-1', 'Started', '2024-01-01T00:00:00Z');
+    store.recordTransaction('CS-2', 'T-1', 'Started', '2024-01-01T00:00:01Z');
+    store.recordTransaction('CS-2', 'T-1', 'Ended', '2024-01-01T00:01:00Z');
+    expect(store.transactions.get(key('CS-1', 'T-1'))).toMatchObject({ identity: 'CS-1', ended: undefined });
+    expect(store.transactions.get(key('CS-2', 'T-1'))).toMatchObject({
+      identity: 'CS-2',
+      ended: '2024-01-01T00:01:00Z',
+    });
   });
 
   it('keeps the newest METER_VALUES_KEPT meter values', async () => {
