@@ -40,4 +40,6 @@ export type {
   ServedChargePointOptions,
   ServedContext,
 } from './server/served.ts';
+export type { Recording, RecordOptions } from './observability/record.ts';
+export type { RotationOptions } from './observability/recorder.ts';
 export { OcppServer } from './server/server.ts';
