@@ -10,6 +10,8 @@ export type { ChargePointCaller, RemoteCaller, ServerCaller, VersionCaller } fro
 export { createConsoleLogger, type LogLevel } from './console-logger.ts';
 export type { HandlerErrorEvent } from './events.ts';
 export type { Logger } from './logger.ts';
+export type { Recording, RecordOptions } from './observability/record.ts';
+export type { RotationOptions } from './observability/recorder.ts';
 export type { Subprotocol } from './protocol.ts';
 export type {
   HandshakeRefusedEvent,
@@ -40,6 +42,4 @@ export type {
   ServedChargePointOptions,
   ServedContext,
 } from './server/served.ts';
-export type { Recording, RecordOptions } from './observability/record.ts';
-export type { RotationOptions } from './observability/recorder.ts';
 export { OcppServer } from './server/server.ts';

@@ -10,8 +10,8 @@ import {
   type Meter,
   type MeterProvider,
   metrics,
-  propagation,
   type ProxyTracerProvider,
+  propagation,
   SpanKind,
   type Tracer,
   type TracerProvider,
@@ -150,7 +150,10 @@ function meterOf(provider: MeterProvider | undefined): Meter | undefined {
   return meter === createNoopMeter() ? undefined : meter;
 }
 
-function sumBy<T extends { readonly protocol: string }>(items: Iterable<T>, value: (item: T) => number): Map<string, number> {
+function sumBy<T extends { readonly protocol: string }>(
+  items: Iterable<T>,
+  value: (item: T) => number,
+): Map<string, number> {
   const sums = new Map<string, number>();
   for (const item of items) sums.set(item.protocol, (sums.get(item.protocol) ?? 0) + value(item));
   return sums;

@@ -30,7 +30,10 @@ export function traceLine(identity: string, protocol: string, direction: 'in' | 
 
 /** The name of the n-th trace file a recording writes. */
 export function traceFileName(startedAt: Date, sequence: number): string {
-  const stamp = startedAt.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = startedAt
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   return `ocpp-${stamp}-${String(sequence).padStart(6, '0')}.jsonl`;
 }
 

@@ -15,8 +15,8 @@ import { type CallDispatch, createServerCaller, type RemoteCaller, type ServerCa
 import { ChargePointNotConnectedError, ProtocolMismatchError } from '../errors.ts';
 import type { Emitter } from '../events.ts';
 import { type Logger, silentLogger } from '../logger.ts';
-import type { Subprotocol } from '../protocol.ts';
 import { type Recording, type RecordOptions, recordFrames } from '../observability/record.ts';
+import type { Subprotocol } from '../protocol.ts';
 import { errorMessage } from '../util.ts';
 import type { OcppServerEventMap, OcppServerEvents } from './events.ts';
 import {
