@@ -62,7 +62,7 @@ export function pointsOf(collection: readonly MetricData[], name: string): Point
 }
 
 /** The value of the point of `name` whose attributes include `match`; undefined when there is none. */
-export function valueOf(
+export function pointWith(
   collection: readonly MetricData[],
   name: string,
   match: Record<string, unknown>,

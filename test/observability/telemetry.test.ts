@@ -11,7 +11,7 @@ import { METRIC, openTelemetry, SPAN } from '../../src/observability/index.ts';
 import { OcppServer } from '../../src/server.ts';
 import * as v16 from '../../src/v16/index.ts';
 import { RawClient, until, within } from '../server/helpers.ts';
-import { pointsOf, type RegisteredSdk, registerSdk, valueOf } from './otel.ts';
+import { pointsOf, pointWith, type RegisteredSdk, registerSdk } from './otel.ts';
 
 describe('openTelemetry() with the SDK registered', () => {
   let sdk: RegisteredSdk;
@@ -85,15 +85,15 @@ describe('openTelemetry() with the SDK registered', () => {
 
     const collection = await sdk.collect();
     const calls = (action: string, outcome: string) =>
-      valueOf(collection, METRIC.calls, { action, direction: 'in', outcome, protocol: 'ocpp1.6' })?.value;
+      pointWith(collection, METRIC.calls, { action, direction: 'in', outcome, protocol: 'ocpp1.6' })?.value;
     expect(calls('BootNotification', 'result')).toBe(1);
     expect(calls('Heartbeat', 'result')).toBe(1);
     expect(calls('Authorize', 'SecurityError')).toBe(1);
     expect(calls('NoSuchAction', 'NotImplemented')).toBe(1);
-    const latency = valueOf(collection, METRIC.handlingDuration, { action: 'BootNotification', outcome: 'result' });
+    const latency = pointWith(collection, METRIC.handlingDuration, { action: 'BootNotification', outcome: 'result' });
     expect(latency?.count).toBe(1);
     expect(latency?.value).toBeGreaterThanOrEqual(0);
-    expect(valueOf(collection, METRIC.connections, { protocol: 'ocpp1.6' })?.value).toBe(1);
+    expect(pointWith(collection, METRIC.connections, { protocol: 'ocpp1.6' })?.value).toBe(1);
     cp.ws.close(4001, 'done');
     await within(cp.closed, 3000, 'closed');
   });
@@ -128,11 +128,13 @@ describe('openTelemetry() with the SDK registered', () => {
     expect(clearSpan?.attributes[SPAN.errorCode]).toBe('NotSupported');
 
     const collection = await sdk.collect();
-    expect(valueOf(collection, METRIC.calls, { action: 'Reset', direction: 'out', outcome: 'result' })?.value).toBe(1);
+    expect(pointWith(collection, METRIC.calls, { action: 'Reset', direction: 'out', outcome: 'result' })?.value).toBe(
+      1,
+    );
     expect(
-      valueOf(collection, METRIC.calls, { action: 'ClearCache', direction: 'out', outcome: 'NotSupported' })?.value,
+      pointWith(collection, METRIC.calls, { action: 'ClearCache', direction: 'out', outcome: 'NotSupported' })?.value,
     ).toBe(1);
-    expect(valueOf(collection, METRIC.roundTripDuration, { action: 'Reset', outcome: 'result' })?.count).toBe(1);
+    expect(pointWith(collection, METRIC.roundTripDuration, { action: 'Reset', outcome: 'result' })?.count).toBe(1);
     expect(pointsOf(collection, METRIC.pendingCalls)).toContainEqual({ attributes: { protocol: 'ocpp1.6' }, value: 0 });
     cp.ws.close(1000);
     await within(cp.closed, 3000, 'closed');
@@ -148,11 +150,11 @@ describe('openTelemetry() with the SDK registered', () => {
 
     await until(() => server.size === 0, 'every charge point gone');
     const collection = await sdk.collect();
-    expect(valueOf(collection, METRIC.badFrames, { protocol: 'ocpp1.6' })?.value).toBe(1);
-    expect(valueOf(collection, METRIC.closes, { protocol: 'ocpp1.6', code: 4001 })?.value).toBe(2);
-    expect(valueOf(collection, METRIC.closes, { protocol: 'ocpp1.6', code: 1000 })?.value).toBe(1);
-    expect(valueOf(collection, METRIC.refusals, { status: 401 })?.value).toBe(1);
-    expect(valueOf(collection, METRIC.connections, { protocol: 'ocpp1.6' })?.value).toBe(0);
+    expect(pointWith(collection, METRIC.badFrames, { protocol: 'ocpp1.6' })?.value).toBe(1);
+    expect(pointWith(collection, METRIC.closes, { protocol: 'ocpp1.6', code: 4001 })?.value).toBe(2);
+    expect(pointWith(collection, METRIC.closes, { protocol: 'ocpp1.6', code: 1000 })?.value).toBe(1);
+    expect(pointWith(collection, METRIC.refusals, { status: 401 })?.value).toBe(1);
+    expect(pointWith(collection, METRIC.connections, { protocol: 'ocpp1.6' })?.value).toBe(0);
   });
 
   it("reports the charge point client's offline queue", async () => {
@@ -166,7 +168,7 @@ describe('openTelemetry() with the SDK registered', () => {
     });
     queued.catch(() => {});
     expect(client.queueSize).toBe(1);
-    expect(valueOf(await sdk.collect(), METRIC.clientQueue, { protocol: 'ocpp1.6' })?.value).toBe(1);
+    expect(pointWith(await sdk.collect(), METRIC.clientQueue, { protocol: 'ocpp1.6' })?.value).toBe(1);
     await client.stop();
   });
 });
