@@ -63,6 +63,7 @@ export class RotatingWriter {
 
   #rotate(): void {
     this.#stream?.end();
+    this.#prune(this.#maxFiles - 1);
     this.#sequence++;
     const file = join(this.dir, traceFileName(this.#startedAt, this.#sequence));
     const stream = createWriteStream(file, { flags: 'a' });
@@ -72,13 +73,12 @@ export class RotatingWriter {
     });
     this.#stream = stream;
     this.#bytes = 0;
-    this.#prune();
   }
 
-  /** Deletes the oldest trace files beyond `maxFiles` (names sort by start time, then sequence). */
-  #prune(): void {
+  /** Deletes the oldest trace files but `keep` (names sort by start time, then sequence). */
+  #prune(keep: number): void {
     const files = readdirSync(this.dir).filter(isTraceFileName).sort();
-    for (const name of files.slice(0, Math.max(0, files.length - this.#maxFiles))) {
+    for (const name of files.slice(0, Math.max(0, files.length - keep))) {
       rmSync(join(this.dir, name), { force: true });
     }
   }

@@ -13,35 +13,42 @@ import * as v16 from '../../src/v16/index.ts';
 import { RawClient, until, within } from '../server/helpers.ts';
 import { pointsOf, pointWith, type RegisteredSdk, registerSdk } from './otel.ts';
 
+/** The CSMS under test: Heartbeat reports the trace it runs in, Authorize answers SecurityError. */
+function createServer(inHeartbeat: (traceId: string | undefined) => void) {
+  return new OcppServer({
+    host: '127.0.0.1',
+    pingInterval: 0,
+    authenticate: ({ identity }) => (identity === 'refused' ? { accept: false, status: 401 } : true),
+    protocols: {
+      'ocpp1.6': (identity, connection, context) =>
+        new v16.ChargePoint(identity, connection, {
+          ...context,
+          handlers: {
+            onBootNotification: () => ({ currentTime: new Date().toISOString(), interval: 300, status: 'Accepted' }),
+            onHeartbeat: async () => {
+              inHeartbeat(trace.getActiveSpan()?.spanContext().traceId);
+              return { currentTime: new Date().toISOString() };
+            },
+            onAuthorize: () => {
+              throw new OcppError('SecurityError', 'not here');
+            },
+          },
+        }),
+    },
+  });
+}
+
 describe('openTelemetry() with the SDK registered', () => {
   let sdk: RegisteredSdk;
-  let server: OcppServer;
+  let server: ReturnType<typeof createServer>;
   let url: string;
   /** The trace id active inside the Heartbeat handler. */
   let traceInHandler: string | undefined;
 
   beforeAll(async () => {
     sdk = registerSdk();
-    server = new OcppServer({
-      host: '127.0.0.1',
-      pingInterval: 0,
-      authenticate: ({ identity }) => (identity === 'refused' ? { accept: false, status: 401 } : true),
-      protocols: {
-        'ocpp1.6': (identity, connection, context) =>
-          new v16.ChargePoint(identity, connection, {
-            ...context,
-            handlers: {
-              onBootNotification: () => ({ currentTime: new Date().toISOString(), interval: 300, status: 'Accepted' }),
-              onHeartbeat: async () => {
-                traceInHandler = trace.getActiveSpan()?.spanContext().traceId;
-                return { currentTime: new Date().toISOString() };
-              },
-              onAuthorize: () => {
-                throw new OcppError('SecurityError', 'not here');
-              },
-            },
-          }),
-      },
+    server = createServer((traceId) => {
+      traceInHandler = traceId;
     });
     const telemetry = openTelemetry();
     expect(telemetry.enabled).toBe(true);
