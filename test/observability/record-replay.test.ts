@@ -91,9 +91,14 @@ describe('record and replay', () => {
     }
     expect(records.find((record) => (record.frame as unknown[])[1] === 'b1')).toMatchObject({ direction: 'in' });
     const bootAnswer = records.find((record) => record.direction === 'out' && (record.frame as unknown[])[1] === 'b1');
-    expect((bootAnswer?.frame as unknown[])[0]).toBe(3);
+    expect(bootAnswer?.frame).toEqual([3, 'b1', expect.objectContaining({ status: 'Accepted' })]);
     const csmsCall = records.find((record) => record.direction === 'out' && (record.frame as unknown[])[0] === 2);
-    expect((csmsCall?.frame as unknown[])[2]).toBe('ChangeAvailability');
+    expect(csmsCall?.frame).toEqual([
+      2,
+      expect.any(String),
+      'ChangeAvailability',
+      { connectorId: 0, type: 'Operative' },
+    ]);
   });
 
   it('replays clean against the same CSMS, the new transaction id used where the trace had the old one', async () => {
