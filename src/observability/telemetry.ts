@@ -35,7 +35,9 @@ export interface OpenTelemetryOptions {
 export interface ObservableServer {
   /** The server's events. */
   readonly events: {
+    /** A charge point connected: its ChargePoint is observed from now on. */
     on(event: 'connect', listener: (event: { chargePoint: unknown }) => void): unknown;
+    /** A handshake was turned away with `status`. */
     on(event: 'refused', listener: (event: { status: number }) => void): unknown;
   };
 }
@@ -49,7 +51,10 @@ export interface ObservableClient {
   /** Messages in the offline queue. */
   readonly queueSize: number;
   /** The client's events. */
-  readonly events: { on(event: 'open', listener: () => void): unknown };
+  readonly events: {
+    /** A connection opened: its endpoint is observed from now on. */
+    on(event: 'open', listener: () => void): unknown;
+  };
 }
 
 /** ocppkit's traces and metrics (see `openTelemetry()`). */
