@@ -1,9 +1,9 @@
 /**
  * `server.record(options)`: every frame of the chosen charge points (or of all of them) written as a trace, from
- * now until `stop()`. Built on the connections' `message:in` and `message:out` events: a server that records
- * nothing pays nothing.
+ * now until `stop()`. Built on the connections' `message:in`, `message:out` and `bad-frame` events (a frame that
+ * does not parse is recorded as it came): a server that records nothing pays nothing.
  */
-import type { FrameEvent } from '../events.ts';
+import type { BadFrameEvent, FrameEvent } from '../events.ts';
 import { RotatingWriter, type RotationOptions } from './recorder.ts';
 import { traceLine } from './trace-record.ts';
 
@@ -31,8 +31,10 @@ interface RecordedConnection {
   readonly protocol: string;
   readonly events: {
     on(event: 'message:in' | 'message:out', listener: (event: FrameEvent) => void): unknown;
+    on(event: 'bad-frame', listener: (event: BadFrameEvent) => void): unknown;
     on(event: 'close', listener: () => void): unknown;
     off(event: 'message:in' | 'message:out', listener: (event: FrameEvent) => void): unknown;
+    off(event: 'bad-frame', listener: (event: BadFrameEvent) => void): unknown;
   };
 }
 
@@ -55,11 +57,17 @@ export function recordFrames(server: RecordedServer, options: RecordOptions): Re
     const { identity, protocol } = connection;
     const received = (event: FrameEvent) => writer.write(traceLine(identity, protocol, 'in', event.data));
     const sent = (event: FrameEvent) => writer.write(traceLine(identity, protocol, 'out', event.data));
+    // a frame that did not parse (its text; binary frames have none)
+    const bad = (event: BadFrameEvent) => {
+      if (event.data !== undefined) writer.write(traceLine(identity, protocol, 'in', event.data));
+    };
     connection.events.on('message:in', received);
     connection.events.on('message:out', sent);
+    connection.events.on('bad-frame', bad);
     const undo = () => {
       connection.events.off('message:in', received);
       connection.events.off('message:out', sent);
+      connection.events.off('bad-frame', bad);
     };
     detach.add(undo);
     connection.events.on('close', () => detach.delete(undo));

@@ -65,9 +65,9 @@ export class Exchange {
     });
   }
 
-  send(frame: unknown[]): void {
+  send(text: string): void {
     if (this.#closed !== undefined) throw this.#closed;
-    this.#socket.send(JSON.stringify(frame));
+    this.#socket.send(text);
   }
 
   /** The CSMS's answer to `messageId`; `undefined` when none comes within `timeout` ms. */

@@ -28,6 +28,6 @@ export interface ExpectedCall {
   readonly action: string;
   readonly messageId: string;
   readonly payload: unknown;
-  readonly answer: unknown[] | undefined;
+  answer: unknown[] | undefined;
   matched: boolean;
 }

@@ -56,8 +56,14 @@ const SEND = 6;
 
 /** One step of the charge point's side: a frame it sent, and the answer the trace has for it. */
 interface Step {
-  readonly frame: unknown[];
-  readonly answer: unknown[] | undefined;
+  /** The frame: a CALL or SEND (its payload gets the generated values), or anything else, sent as it came. */
+  readonly frame: unknown;
+  /** The CALL's action; for a frame that is not a CALL, its third element or `(bad frame)`. */
+  readonly action: string;
+  /** The id its answer comes with; `undefined` when none is awaited (a SEND, a bad frame the CSMS ignored). */
+  answerId: string | undefined;
+  /** The recorded answer. */
+  answer: unknown[] | undefined;
 }
 
 /**
@@ -71,7 +77,7 @@ export async function replay(trace: string | readonly TraceRecord[], options: Re
   const rules = [...(options.defaultRules === false ? [] : DEFAULT_IGNORE_RULES), ...(options.ignore ?? [])];
   const reports: ReplayReport[] = [];
   for (const identity of identities) {
-    const own = records.filter((record) => record.identity === identity && Array.isArray(record.frame));
+    const own = records.filter((record) => record.identity === identity);
     if (own.length === 0) throw new Error(`the trace has no frames of ${identity}`);
     reports.push(await replayOne(identity, own, rules, options));
   }
@@ -102,10 +108,10 @@ async function replayOne(
   try {
     await exchange.opened(timeout);
     for (const step of steps) {
-      const [type, messageId, action, payload] = step.frame as [number, string, string, unknown];
-      exchange.send([type, messageId, action, substituteGenerated(payload, generated)]);
+      const { action, answerId: messageId } = step;
+      exchange.send(textOf(step.frame, generated));
       sent++;
-      if (type === SEND) continue;
+      if (messageId === undefined) continue;
       const answer = await exchange.answerTo(messageId, timeout);
       if (answer === undefined) {
         differences.push({ identity, action, messageId, kind: 'no-answer', recorded: step.answer });
@@ -135,27 +141,78 @@ async function replayOne(
   return { identity, protocol, sent, compared, answered: exchange.answered, differences };
 }
 
-/** The charge point's frames with their recorded answers, and the CSMS's CALLs with the charge point's answers. */
+/**
+ * The charge point's frames with their recorded answers, and the CSMS's CALLs with the charge point's answers. An
+ * answer belongs to the latest CALL of its id before it (a charge point that starts its ids again after a
+ * reconnect reuses them).
+ */
 function script(records: readonly TraceRecord[]): { steps: Step[]; expected: ExpectedCall[] } {
-  const answers = { in: new Map<string, unknown[]>(), out: new Map<string, unknown[]>() };
-  for (const { direction, frame } of records) {
-    const f = frame as unknown[];
-    if ((f[0] === CALLRESULT || f[0] === CALLERROR) && typeof f[1] === 'string' && !answers[direction].has(f[1])) {
-      answers[direction].set(f[1], f);
-    }
-  }
   const steps: Step[] = [];
   const expected: ExpectedCall[] = [];
+  // the CALLs waiting for their answer, by id: the charge point's (answered "out") and the CSMS's (answered "in")
+  const waiting = { out: new Map<string, { answer: unknown[] | undefined }>(), in: new Map<string, ExpectedCall>() };
+  let awaitingError: { answer: unknown[] | undefined; answerId: string | undefined } | undefined;
   for (const { direction, frame } of records) {
-    const f = frame as unknown[];
-    if (typeof f[1] !== 'string' || typeof f[2] !== 'string') continue;
-    if (direction === 'in' && (f[0] === CALL || f[0] === SEND)) {
-      steps.push({ frame: f, answer: f[0] === CALL ? answers.out.get(f[1]) : undefined });
-    } else if (direction === 'out' && f[0] === CALL) {
-      expected.push({ action: f[2], messageId: f[1], payload: f[3], answer: answers.in.get(f[1]), matched: false });
+    if (direction === 'in') awaitingError = undefined;
+    if (direction === 'out' && awaitingError !== undefined) {
+      // a frame that was not a CALL: the CSMS's CALLERROR to it is the next frame it sent, if it sent one
+      if (Array.isArray(frame) && frame[0] === CALLERROR && typeof frame[1] === 'string') {
+        awaitingError.answer = frame;
+        awaitingError.answerId = frame[1];
+        awaitingError = undefined;
+        continue;
+      }
+      awaitingError = undefined;
+    }
+    if (isCallOrSend(frame)) {
+      const [type, messageId, action] = frame;
+      if (direction === 'out' && type === CALL) {
+        const call: ExpectedCall = { action, messageId, payload: frame[3], answer: undefined, matched: false };
+        expected.push(call);
+        waiting.in.set(messageId, call);
+      } else if (direction === 'in') {
+        const step: Step = { frame, action, answerId: type === CALL ? messageId : undefined, answer: undefined };
+        steps.push(step);
+        if (type === CALL) waiting.out.set(messageId, step);
+      }
+    } else if (isAnswer(frame)) {
+      const id = (frame as unknown[])[1] as string;
+      const call = waiting[direction].get(id);
+      if (call !== undefined) {
+        call.answer = frame as unknown[];
+        waiting[direction].delete(id);
+      }
+    } else if (direction === 'in') {
+      const action = Array.isArray(frame) && typeof frame[2] === 'string' ? frame[2] : '(bad frame)';
+      const step: Step = { frame, action, answerId: undefined, answer: undefined };
+      steps.push(step);
+      awaitingError = step;
     }
   }
   return { steps, expected };
+}
+
+function isCallOrSend(frame: unknown): frame is [number, string, string, unknown] {
+  return (
+    Array.isArray(frame) &&
+    (frame[0] === CALL || frame[0] === SEND) &&
+    typeof frame[1] === 'string' &&
+    typeof frame[2] === 'string'
+  );
+}
+
+function isAnswer(frame: unknown): boolean {
+  return Array.isArray(frame) && (frame[0] === CALLRESULT || frame[0] === CALLERROR) && typeof frame[1] === 'string';
+}
+
+/** The text to send for a recorded frame: a CALL or SEND with the generated values, anything else as it came. */
+function textOf(frame: unknown, generated: readonly GeneratedValue[]): string {
+  if (typeof frame === 'string') return frame;
+  if (isCallOrSend(frame)) {
+    const [type, messageId, action, payload] = frame;
+    return JSON.stringify([type, messageId, action, substituteGenerated(payload, generated)]);
+  }
+  return JSON.stringify(frame);
 }
 
 function compareAnswer(

@@ -62,6 +62,8 @@ describe('record and replay', () => {
     cp.send([3, availability[1], { status: 'Accepted' }]);
     await cp.call('b1', 'BootNotification', { chargePointVendor: 'V', chargePointModel: 'M' });
     await cp.call('a1', 'Authorize', { idTag: 'TAG-1' });
+    cp.send('[2,"bad1","Heartbeat"'); // cut short: not JSON, answered with a CALLERROR
+    await cp.next((frame) => frame[0] === 4);
     const start = { connectorId: 1, idTag: 'TAG-1', meterStart: 0, timestamp: now() };
     const started = (await cp.call('s1', 'StartTransaction', start)) as [number, string, { transactionId: number }];
     const transactionId = started[2].transactionId;
@@ -83,7 +85,10 @@ describe('record and replay', () => {
   it('records every frame of the chosen charge points as JSON Lines: time, identity, protocol, direction, frame', () => {
     const records = readTrace(traceDir);
     expect(new Set(records.map((record) => record.identity))).toEqual(new Set(['CP-1']));
-    expect(records).toHaveLength(12); // six CALLs and six answers
+    expect(records).toHaveLength(14); // six CALLs, a bad frame and their seven answers
+    const bad = records.findIndex((record) => record.frame === '[2,"bad1","Heartbeat"');
+    expect(records[bad]?.direction).toBe('in');
+    expect(records[bad + 1]?.frame).toEqual([4, '-1', 'FormationViolation', expect.any(String), {}]);
     for (const record of records) {
       expect(Object.keys(record).sort()).toEqual(['direction', 'frame', 'identity', 'protocol', 'time']);
       expect(new Date(record.time).toISOString()).toBe(record.time);
@@ -105,7 +110,7 @@ describe('record and replay', () => {
     const before = same.store.transactions.size;
     const reports = await replay(traceDir, { csms: same.url, timeout: 3000, settle: 2000 });
     expect(reports).toHaveLength(1);
-    expect(reports[0]).toMatchObject({ identity: 'CP-1', protocol: 'ocpp1.6', sent: 5, compared: 5, answered: 1 });
+    expect(reports[0]).toMatchObject({ identity: 'CP-1', protocol: 'ocpp1.6', sent: 6, compared: 6, answered: 1 });
     expect(reports[0]?.differences).toEqual([]);
     expect(replayIsClean(reports)).toBe(true);
     // the replay's transaction is a new one, and the replayed StopTransaction ended it
@@ -160,7 +165,7 @@ describe('record and replay', () => {
   it('ocppkit replay exits 0 on a clean replay and 1 with the differences listed', async () => {
     const clean = runTs('src/cli/bin.ts', ['replay', traceDir, '--csms', same.url]);
     expect(await within(clean.exited, START_TIMEOUT, 'replay exits')).toEqual({ code: 0, signal: null });
-    expect(clean.stdout).toMatch(/^CP-1 \(ocpp1\.6\): 5 sent, 5 answers compared, 1 CSMS calls answered: clean$/m);
+    expect(clean.stdout).toMatch(/^CP-1 \(ocpp1\.6\): 6 sent, 6 answers compared, 1 CSMS calls answered: clean$/m);
 
     const dirty = runTs('src/cli/bin.ts', [
       'replay',
