@@ -31,8 +31,10 @@ export interface OpenTelemetryOptions {
   meterProvider?: MeterProvider;
 }
 
-/** What `observe()` takes of an `OcppServer`: its events. */
+/** What `observe()` takes of an `OcppServer`: its events and its connected charge points. */
 export interface ObservableServer {
+  /** The charge points connected now. */
+  [Symbol.iterator](): Iterator<unknown>;
   /** The server's events. */
   readonly events: {
     /** A charge point connected: its ChargePoint is observed from now on. */
@@ -87,8 +89,9 @@ export class Telemetry implements ClusterTracing {
   }
 
   /**
-   * Observes every connection of a server from now on (and its refused handshakes), or every connection of a
-   * charge point client (and its offline queue). Does nothing when `enabled` is false.
+   * Observes every connection of a server (those connected now and those to come) and its refused handshakes, or
+   * every connection of a charge point client and its offline queue. Does nothing when `enabled` is false. Observe
+   * each server or client once.
    */
   observe(target: ObservableServer | ObservableClient): void {
     if (!this.enabled) return;
@@ -99,6 +102,7 @@ export class Telemetry implements ClusterTracing {
       if (client.endpoint !== undefined) this.#probe(client.endpoint);
       return;
     }
+    for (const chargePoint of { [Symbol.iterator]: () => target[Symbol.iterator]() }) this.#probe(chargePoint);
     target.events.on('connect', ({ chargePoint }) => this.#probe(chargePoint));
     target.events.on('refused', ({ status }) => this.#instruments?.refusals.add(1, { status }));
   }

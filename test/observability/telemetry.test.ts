@@ -164,8 +164,8 @@ describe('openTelemetry() with the SDK registered', () => {
     expect(pointWith(collection, METRIC.connections, { protocol: 'ocpp1.6' })?.value).toBe(0);
   });
 
-  it("reports the charge point client's offline queue", async () => {
-    const client = new v16.Client({ url: `${url}/unused`, identity: 'CP-Q', reconnect: false });
+  it("reports the charge point client's offline queue, and traces its CALLs once connected", async () => {
+    const client = new v16.Client({ url, identity: 'CP-Q', reconnect: false });
     openTelemetry().observe(client);
     const queued = client.call('StartTransaction', {
       connectorId: 1,
@@ -176,6 +176,15 @@ describe('openTelemetry() with the SDK registered', () => {
     queued.catch(() => {});
     expect(client.queueSize).toBe(1);
     expect(pointWith(await sdk.collect(), METRIC.clientQueue, { protocol: 'ocpp1.6' })?.value).toBe(1);
+
+    await within(client.connect(), 5000, 'client connected');
+    await client.call('BootNotification', { chargePointVendor: 'V', chargePointModel: 'M' });
+    const sent = sdk.spans
+      .getFinishedSpans()
+      .find((span) => span.kind === SpanKind.CLIENT && span.attributes[SPAN.identity] === 'CP-Q');
+    expect(sent?.name).toBe('ocpp.call BootNotification');
+    expect(sent?.attributes).toMatchObject({ [SPAN.outcome]: 'result', [SPAN.protocol]: 'ocpp1.6' });
+    expect(typeof sent?.attributes[SPAN.messageId]).toBe('string');
     await client.stop();
   });
 });
