@@ -1,4 +1,5 @@
 /** `ocppkit replay <trace> --csms <url>`: a recorded session played against a CSMS, the differences reported. */
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { type IgnoreRule, parseIgnoreRule } from '../observability/compare.ts';
 import { type ReplayReport, replay } from '../observability/replay.ts';
@@ -11,6 +12,8 @@ export const REPLAY_USAGE = `  replay <trace>        Play the charge point's sid
     --ignore <rule>     Also ignore a field: path, Action:path (* and ** match keys); repeatable
     --ignore-file <f>   Also ignore the rules of a JSON file: [{ "action"?, "path"?, "dateTimes"?, "generated"? }]
     --no-default-ignore Compare date-times and generated ids too
+    --password <p>      Basic auth password of every charge point replayed
+    --ca <file>         CA certificate (PEM) for a wss:// CSMS
     --timeout <ms>      Wait this long for each answer (default 10000)
     --json              Print the reports as JSON
 `;
@@ -28,6 +31,8 @@ export async function replayCommand(args: string[]): Promise<number> {
       ignore: { type: 'string', multiple: true },
       'ignore-file': { type: 'string' },
       'no-default-ignore': { type: 'boolean', default: false },
+      password: { type: 'string' },
+      ca: { type: 'string' },
       timeout: { type: 'string', default: '10000' },
       json: { type: 'boolean', default: false },
     },
@@ -40,12 +45,14 @@ export async function replayCommand(args: string[]): Promise<number> {
   const ignore: IgnoreRule[] = [];
   try {
     for (const text of values.ignore ?? []) ignore.push(parseIgnoreRule(text));
-    if (values['ignore-file'] !== undefined) ignore.push(...(await readRules(values['ignore-file'])));
+    if (values['ignore-file'] !== undefined) ignore.push(...readRules(values['ignore-file']));
   } catch (error) {
     throw new ReplayUsageError((error as Error).message);
   }
   const reports = await replay(trace, {
     csms: values.csms,
+    ...(values.password === undefined ? {} : { password: values.password }),
+    ...(values.ca === undefined ? {} : { ca: readFileSync(values.ca) }),
     ...(values.identity === undefined ? {} : { identity: values.identity }),
     ignore,
     defaultRules: !values['no-default-ignore'],
@@ -55,8 +62,7 @@ export async function replayCommand(args: string[]): Promise<number> {
   return reports.every((report) => report.differences.length === 0) ? 0 : 1;
 }
 
-async function readRules(file: string): Promise<IgnoreRule[]> {
-  const { readFileSync } = await import('node:fs');
+function readRules(file: string): IgnoreRule[] {
   const rules: unknown = JSON.parse(readFileSync(file, 'utf8'));
   if (!Array.isArray(rules) || !rules.every((rule) => typeof rule === 'object' && rule !== null)) {
     throw new Error(`${file}: expected an array of ignore rules`);

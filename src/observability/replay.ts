@@ -29,7 +29,11 @@ export interface ReplayOptions {
   timeout?: number;
   /** After the last frame, how long to wait for CALLs of the CSMS that the trace has and that did not come yet, in ms. Default 1 s. */
   settle?: number;
-  /** HTTP headers of the handshake (`Authorization` for a CSMS with Basic authentication). */
+  /** Security profiles 1 and 2: the Basic authentication password of every charge point replayed. */
+  password?: string;
+  /** CA certificate(s) (PEM) that sign a `wss://` CSMS's certificate, when not a public CA. */
+  ca?: string | Buffer;
+  /** More HTTP headers of the handshake. */
   headers?: Record<string, string>;
 }
 
@@ -101,7 +105,12 @@ async function replayOne(
   const generated: GeneratedValue[] = [];
   const timeout = options.timeout ?? 10_000;
   const url = `${options.csms.replace(/\/+$/, '')}/${encodeURIComponent(identity)}`;
-  const socket = new WebSocket(url, [protocol], { headers: options.headers ?? {}, handshakeTimeout: timeout });
+  const headers = { ...options.headers };
+  if (options.password !== undefined) {
+    headers.Authorization = `Basic ${Buffer.from(`${identity}:${options.password}`).toString('base64')}`;
+  }
+  const tls = options.ca === undefined ? {} : { ca: options.ca };
+  const socket = new WebSocket(url, [protocol], { headers, handshakeTimeout: timeout, ...tls });
   const exchange = new Exchange(socket, identity, expected, rules, generated, differences);
   let sent = 0;
   let compared = 0;

@@ -8,9 +8,10 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDemoCsms, type DemoStore } from '../../src/demo/index.ts';
-import type { OcppServer } from '../../src/server.ts';
+import { createDemoCsms, DemoStore, v16Handlers } from '../../src/demo/index.ts';
+import { basicAuth, OcppServer } from '../../src/server.ts';
 import { readTrace, replay, replayIsClean } from '../../src/testing.ts';
+import * as v16 from '../../src/v16/index.ts';
 import { runTs, START_TIMEOUT } from '../integration/process.ts';
 import { RawClient, within } from '../server/helpers.ts';
 
@@ -155,6 +156,32 @@ describe('record and replay', () => {
     const strict = await replay(traceDir, { csms: same.url, timeout: 3000, settle: 2000, defaultRules: false });
     const paths = strict[0]?.differences.map((difference) => `${difference.action}:${difference.path}`);
     expect(paths).toEqual(expect.arrayContaining(['BootNotification:currentTime', 'StartTransaction:transactionId']));
+  });
+
+  it('authenticates each charge point with the password given (security profile 1)', async () => {
+    const store = new DemoStore();
+    const handlers = v16Handlers(store);
+    const secured = new OcppServer({
+      host: '127.0.0.1',
+      pingInterval: 0,
+      authenticate: basicAuth((identity) => (identity === 'CP-1' ? 'a-password-of-16-chars' : undefined)),
+      protocols: {
+        'ocpp1.6': (identity, connection, context) =>
+          new v16.ChargePoint(identity, connection, { ...context, handlers }),
+      },
+    });
+    secured.events.on('connect', ({ identity }) => {
+      setTimeout(() => {
+        secured.call(identity, 'ChangeAvailability', { connectorId: 0, type: 'Operative' }).catch(() => {});
+      }, 20);
+    });
+    servers.push(secured as unknown as OcppServer);
+    const { port } = await secured.listen(0, '127.0.0.1');
+    const csms = `ws://127.0.0.1:${port}`;
+    const refused = await replay(traceDir, { csms, timeout: 3000 });
+    expect(refused[0]?.differences[0]).toMatchObject({ kind: 'connection', replayed: expect.stringContaining('401') });
+    const reports = await replay(traceDir, { csms, timeout: 3000, settle: 2000, password: 'a-password-of-16-chars' });
+    expect(reports[0]?.differences).toEqual([]);
   });
 
   it('reports a CSMS that cannot be reached instead of failing', async () => {
