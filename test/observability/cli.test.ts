@@ -1,11 +1,16 @@
 /**
- * `ocppkit serve --metrics <port>` as users run it: a simulated session against the demo CSMS, then a scrape of
- * `/metrics` on 127.0.0.1 read with a Prometheus text-format parser. Real processes, real sockets.
+ * `ocppkit serve --metrics <port> --record <dir>` as users run it: a simulated session against the demo CSMS, then
+ * a scrape of `/metrics` on 127.0.0.1 read with a Prometheus text-format parser, and the session in the trace.
+ * Real processes, real sockets.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { afterAll, describe, expect, it } from 'vitest';
 import { servePrometheus } from '../../src/observability/index.ts';
+import { readTrace } from '../../src/testing.ts';
 import { runTs, START_TIMEOUT, startServerProcess } from '../integration/process.ts';
 import { within } from '../server/helpers.ts';
 
@@ -28,13 +33,15 @@ function get(url: string): Promise<{ status: number; body: string }> {
   );
 }
 
-describe('serve --metrics', () => {
+describe('serve --metrics --record', () => {
   const children: { kill(): unknown }[] = [];
+  const traceDir = mkdtempSync(join(tmpdir(), 'ocppkit-serve-record-'));
   afterAll(() => {
     for (const child of children) child.kill();
+    rmSync(traceDir, { recursive: true, force: true });
   });
 
-  it('serves the CALLs of a simulated session in the Prometheus text format', async () => {
+  it('serves the CALLs of a simulated session in the Prometheus text format, and records them', async () => {
     const { child, port } = await startServerProcess('src/cli/bin.ts', [
       'serve',
       '--port',
@@ -43,6 +50,8 @@ describe('serve --metrics', () => {
       '127.0.0.1',
       '--metrics',
       '0',
+      '--record',
+      traceDir,
     ]);
     children.push(child.process);
     const metricsUrl = (await child.waitFor(/url=(http:\/\/127\.0\.0\.1:\d+\/metrics)/, START_TIMEOUT))[1] as string;
@@ -73,6 +82,24 @@ describe('serve --metrics', () => {
       expect.objectContaining({ protocol: 'ocpp1.6', code: '1000' }),
     );
     expect(Number(families.find((family) => family.name === 'ocpp_connections')?.metrics[0]?.value)).toBe(0);
+
+    // stopped with SIGTERM, the recording is complete on disk
+    child.process.kill('SIGTERM');
+    expect(await within(child.exited, 10_000, 'serve exits')).toEqual({ code: 0, signal: null });
+    const records = readTrace(traceDir);
+    expect(new Set(records.map((record) => record.identity))).toEqual(new Set(['SIM-001', 'SIM-002']));
+    const recordedBoots = records.filter(
+      (record) => record.direction === 'in' && (record.frame as unknown[])[2] === 'BootNotification',
+    );
+    expect(recordedBoots).toHaveLength(2);
+  }, 90_000);
+
+  it('ocppkit replay refuses a command line it cannot run, with the usage and exit status 2', async () => {
+    for (const args of [[], ['trace.jsonl'], ['trace.jsonl', '--csms', 'ws://x', '--ignore', 'Authorize:']]) {
+      const cli = runTs('src/cli/bin.ts', ['replay', ...args]);
+      expect(await within(cli.exited, START_TIMEOUT, `replay ${args.join(' ')}`)).toEqual({ code: 2, signal: null });
+      expect(cli.stderr).toContain('Usage: ocppkit');
+    }
   }, 90_000);
 
   it('answers only /metrics, on 127.0.0.1 unless told otherwise', async () => {
