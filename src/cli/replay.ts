@@ -49,6 +49,7 @@ export async function replayCommand(args: string[]): Promise<number> {
   } catch (error) {
     throw new ReplayUsageError((error as Error).message);
   }
+  // replay() rejects only when the trace cannot be read: said as a usage error
   const reports = await replay(trace, {
     csms: values.csms,
     ...(values.password === undefined ? {} : { password: values.password }),
@@ -57,6 +58,8 @@ export async function replayCommand(args: string[]): Promise<number> {
     ignore,
     defaultRules: !values['no-default-ignore'],
     timeout,
+  }).catch((error: unknown) => {
+    throw new ReplayUsageError(`cannot read the trace: ${(error as Error).message}`);
   });
   process.stdout.write(values.json ? `${JSON.stringify(reports, null, 2)}\n` : formatReports(reports));
   return reports.every((report) => report.differences.length === 0) ? 0 : 1;

@@ -95,7 +95,8 @@ describe('serve --metrics --record', () => {
   }, 90_000);
 
   it('ocppkit replay refuses a command line it cannot run, with the usage and exit status 2', async () => {
-    for (const args of [[], ['trace.jsonl'], ['trace.jsonl', '--csms', 'ws://x', '--ignore', 'Authorize:']]) {
+    const usage = [[], ['trace.jsonl'], ['trace.jsonl', '--csms', 'ws://x', '--ignore', 'Authorize:']];
+    for (const args of [...usage, ['no-such-trace.jsonl', '--csms', 'ws://127.0.0.1:1']]) {
       const cli = runTs('src/cli/bin.ts', ['replay', ...args]);
       expect(await within(cli.exited, START_TIMEOUT, `replay ${args.join(' ')}`)).toEqual({ code: 2, signal: null });
       expect(cli.stderr).toContain('Usage: ocppkit');
