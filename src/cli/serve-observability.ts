@@ -27,8 +27,13 @@ export async function startServeObservability(
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
       throw new ServeOptionError(`invalid metrics port ${values.metrics}`);
     }
-    const { servePrometheus, openTelemetry } = await import('../observability/index.ts');
-    const endpoint = await servePrometheus({ port });
+    // the OpenTelemetry packages are optional: without them, say which to install
+    const { servePrometheus, openTelemetry } = await import('../observability/index.ts').catch((error: unknown) => {
+      throw new ServeOptionError(`--metrics needs @opentelemetry/api (${(error as Error).message})`);
+    });
+    const endpoint = await servePrometheus({ port }).catch((error: unknown) => {
+      throw new ServeOptionError((error as Error).message);
+    });
     openTelemetry({ meterProvider: endpoint.meterProvider }).observe(server);
     logger.info({ url: endpoint.url }, 'Prometheus metrics');
     stops.push(() => endpoint.close());
