@@ -44,6 +44,8 @@ export class ConnectionProbe implements ConnectionInstrumentation {
   readonly #handling = new Map<string, Handling>();
   /** The id of the outgoing CALL being made: ids are drawn synchronously in `call()`. */
   #lastId: string | undefined = undefined;
+  /** A CALL whose id is being handled already: the error the endpoint answers it with at once is not the first's. */
+  #duplicateId: string | undefined = undefined;
 
   constructor(
     endpoint: ProbedEndpoint,
@@ -84,7 +86,9 @@ export class ConnectionProbe implements ConnectionInstrumentation {
   #received(receiver: CallReceiver, messageId: string, action: string, payload: JsonObject): void {
     if (this.#handling.has(messageId)) {
       // a duplicate id: answered with an error by the endpoint, which the first CALL's record must not take
+      this.#duplicateId = messageId;
       receiver.onCall(messageId, action, payload);
+      this.#duplicateId = undefined;
       return;
     }
     const span = this.#tracer?.startSpan(`ocpp.handle ${action}`, {
@@ -100,6 +104,7 @@ export class ConnectionProbe implements ConnectionInstrumentation {
   #sent(event: FrameEvent): void {
     const type = event.messageType;
     if (type !== CALLRESULT && type !== CALLERROR) return;
+    if (event.messageId === this.#duplicateId) return;
     const handling = this.#handling.get(event.messageId as string);
     if (handling === undefined) return;
     this.#handling.delete(event.messageId as string);

@@ -32,6 +32,10 @@ function createServer(inHeartbeat: (traceId: string | undefined) => void) {
             onAuthorize: () => {
               throw new OcppError('SecurityError', 'not here');
             },
+            onDataTransfer: async () => {
+              await new Promise((resolve) => setTimeout(resolve, 200));
+              return { status: 'Accepted' as const };
+            },
           },
         }),
     },
@@ -105,6 +109,22 @@ describe('openTelemetry() with the SDK registered', () => {
     await within(cp.closed, 3000, 'closed');
   });
 
+  it('keeps the record of a CALL when another CALL comes with its id while it is handled', async () => {
+    const cp = await RawClient.open(`${url}/CP-D`, 'ocpp1.6');
+    cp.send([2, 'dt-1', 'DataTransfer', { vendorId: 'V' }]);
+    cp.send([2, 'dt-1', 'DataTransfer', { vendorId: 'V' }]);
+    const first = await cp.next();
+    const second = await cp.next();
+    expect([first[0], second[0]]).toEqual([4, 3]); // the duplicate refused at once, the first answered later
+    const spans = sdk.spans.getFinishedSpans().filter((span) => span.attributes[SPAN.identity] === 'CP-D');
+    expect(spans).toHaveLength(1);
+    expect(spans[0]?.attributes[SPAN.outcome]).toBe('result');
+    const collection = await sdk.collect();
+    expect(pointWith(collection, METRIC.calls, { action: 'DataTransfer', outcome: 'result' })?.value).toBe(1);
+    cp.ws.close(1000);
+    await within(cp.closed, 3000, 'closed');
+  });
+
   it('makes a span and metric points for every CALL sent, and counts the calls pending', async () => {
     const cp = await RawClient.open(`${url}/CP-2`, 'ocpp1.6');
     await until(() => server.get('CP-2') !== undefined, 'CP-2 registered');
@@ -159,7 +179,7 @@ describe('openTelemetry() with the SDK registered', () => {
     const collection = await sdk.collect();
     expect(pointWith(collection, METRIC.badFrames, { protocol: 'ocpp1.6' })?.value).toBe(1);
     expect(pointWith(collection, METRIC.closes, { protocol: 'ocpp1.6', code: 4001 })?.value).toBe(2);
-    expect(pointWith(collection, METRIC.closes, { protocol: 'ocpp1.6', code: 1000 })?.value).toBe(1);
+    expect(pointWith(collection, METRIC.closes, { protocol: 'ocpp1.6', code: 1000 })?.value).toBe(2);
     expect(pointWith(collection, METRIC.refusals, { status: 401 })?.value).toBe(1);
     expect(pointWith(collection, METRIC.connections, { protocol: 'ocpp1.6' })?.value).toBe(0);
   });
