@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDemoCsms, DemoStore, v16Handlers } from '../../src/demo/index.ts';
+import { RotatingWriter } from '../../src/observability/recorder.ts';
 import { basicAuth, OcppServer } from '../../src/server.ts';
 import { readTrace, replay, replayIsClean } from '../../src/testing.ts';
 import * as v16 from '../../src/v16/index.ts';
@@ -41,8 +42,12 @@ async function startCsms(options: { rejected?: string[]; availability?: 'Operati
 
 const now = () => new Date().toISOString();
 
+const dirs: string[] = [];
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
 describe('record and replay', () => {
-  const dirs: string[] = [];
   const servers: OcppServer[] = [];
   let same: Csms;
   let changed: Csms;
@@ -80,7 +85,6 @@ describe('record and replay', () => {
 
   afterAll(async () => {
     for (const server of servers) await server.close();
-    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   });
 
   it('records every frame of the chosen charge points as JSON Lines: time, identity, protocol, direction, frame', () => {
@@ -233,6 +237,18 @@ describe('rotation', () => {
       await csms.server.close();
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('drops lines, and counts them, while the disk is behind by more than maxBufferedBytes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ocppkit-behind-'));
+    dirs.push(dir);
+    const writer = new RotatingWriter(dir, { maxBufferedBytes: 1 });
+    // written in one go: the first line waits for the disk, the others find it behind
+    for (let i = 0; i < 10; i++) writer.write(`{"line":${i}}\n`);
+    await writer.close();
+    expect(writer.dropped).toBe(9);
+    const [file] = readdirSync(dir);
+    expect(readFileSync(join(dir, file as string), 'utf8')).toBe('{"line":0}\n');
   });
 
   it('refuses sizes that cannot bound a recording', async () => {
