@@ -108,19 +108,23 @@ const steps = [
     writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
     npmInstall(consumer, { tarballs: [tarball], packages: ['@types/node', ...runtimeDependencies()] });
   }),
-  step('the published types stand alone: every subpath but cluster-redis, skipLibCheck off, no @types/ws', () => {
-    if (existsSync(join(consumer, 'node_modules', '@types', 'ws'))) throw new Error('@types/ws is installed');
-    const dir = join(consumer, 'subpaths');
-    mkdirSync(dir);
-    const imports = publicSubpaths()
-      .filter((subpath) => subpath !== 'ocppkit/cluster-redis')
-      .map((subpath, i) => `import * as m${i} from '${subpath}';\nexport type M${i} = typeof m${i};`);
-    writeFileSync(join(dir, 'all.ts'), `${imports.join('\n')}\n`);
-    compile('subpaths');
-  }),
+  step(
+    'the published types stand alone: every subpath but those of optional peers, skipLibCheck off, no @types/ws',
+    () => {
+      if (existsSync(join(consumer, 'node_modules', '@types', 'ws'))) throw new Error('@types/ws is installed');
+      const dir = join(consumer, 'subpaths');
+      mkdirSync(dir);
+      const imports = publicSubpaths()
+        .filter((subpath) => !OPTIONAL_PEER_SUBPATHS.includes(subpath))
+        .map((subpath, i) => `import * as m${i} from '${subpath}';\nexport type M${i} = typeof m${i};`);
+      writeFileSync(join(dir, 'all.ts'), `${imports.join('\n')}\n`);
+      compile('subpaths');
+    },
+  ),
   step('compile the README and docs examples (strict; node16 and bundler resolution)', () => {
-    // The guides also use ws directly and the Redis cluster: a user of those installs their types.
-    npmInstall(consumer, { packages: ['@types/ws', 'ioredis'] });
+    // The guides also use ws directly, the Redis cluster, OpenTelemetry and vitest (a replay as a test): a user of
+    // those installs them.
+    npmInstall(consumer, { packages: ['@types/ws', 'ioredis', '@opentelemetry/api', 'vitest'] });
     const snippets = join(consumer, 'snippets');
     mkdirSync(snippets);
     for (const { source, code } of docSnippets())
@@ -195,11 +199,74 @@ const steps = [
     const output = run('node', [join('vendor-out', 'main.js')], consumer);
     if (!output.includes('snapshot stored: true')) throw new Error(`unexpected output of the example:\n${output}`);
   }),
+  step(
+    'observability from the installed package: Prometheus scrape, record, replay in code and with the bin',
+    async () => {
+      npmInstall(consumer, { packages: ['@opentelemetry/sdk-metrics', '@opentelemetry/exporter-prometheus'] });
+      writeFileSync(join(consumer, 'observability.mjs'), OBSERVABILITY_CHECK);
+      const output = run('node', ['observability.mjs'], consumer);
+      if (!output.includes('observability ok')) throw new Error(`unexpected output:\n${output}`);
+      const cjs = run('node', ['-e', "console.log(typeof require('ocppkit/observability').openTelemetry)"], consumer);
+      if (cjs.trim() !== 'function') throw new Error(`require('ocppkit/observability'): ${cjs}`);
+    },
+  ),
   step('the ocppkit command of the installed package (npx --no-install ocppkit --help)', () => {
     const help = run('npx', ['--no-install', 'ocppkit', '--help'], consumer);
     if (!help.includes('Usage: ocppkit')) throw new Error(`unexpected help output:\n${help}`);
   }),
 ];
+
+/** Subpaths whose types need an optional peer dependency (ioredis, @opentelemetry/api). */
+const OPTIONAL_PEER_SUBPATHS = ['ocppkit/cluster-redis', 'ocppkit/observability'];
+
+/**
+ * A CSMS from the package with its metrics served and its frames recorded; one BootNotification; then the scrape
+ * must show it, and the recording must replay clean, with `replay()` and with `npx ocppkit replay`.
+ */
+const OBSERVABILITY_CHECK = `
+import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { WebSocket } from 'ws';
+import { openTelemetry, servePrometheus } from 'ocppkit/observability';
+import { OcppServer } from 'ocppkit/server';
+import { replay, replayIsClean } from 'ocppkit/testing';
+import { ChargePoint } from 'ocppkit/v16';
+
+class Csms extends ChargePoint {
+  onBootNotification() {
+    return { currentTime: new Date().toISOString(), interval: 10, status: 'Accepted' };
+  }
+}
+const server = new OcppServer({ port: 0, host: '127.0.0.1', pingInterval: 0, protocols: { 'ocpp1.6': Csms } });
+const metrics = await servePrometheus({ port: 0 });
+openTelemetry({ meterProvider: metrics.meterProvider }).observe(server);
+const dir = mkdtempSync(join(tmpdir(), 'ocppkit-trace-'));
+const recording = server.record({ dir });
+const { port } = await server.listen();
+const url = 'ws://127.0.0.1:' + port;
+await new Promise((resolve, reject) => {
+  const ws = new WebSocket(url + '/CP-1', 'ocpp1.6');
+  ws.on('open', () => ws.send('[2,"1","BootNotification",{"chargePointVendor":"V","chargePointModel":"M"}]'));
+  ws.on('message', () => ws.close());
+  ws.on('close', resolve);
+  ws.on('error', reject);
+});
+await recording.stop();
+const scrape = await (await fetch(metrics.url)).text();
+if (!/ocpp_calls_total\\{action="BootNotification",direction="in",outcome="result"/.test(scrape)) {
+  throw new Error('no BootNotification in the scrape:\\n' + scrape);
+}
+if (!replayIsClean(await replay(dir, { csms: url }))) throw new Error('replay() is not clean');
+const bin = await new Promise((resolve) =>
+  execFile('npx', ['--no-install', 'ocppkit', 'replay', dir, '--csms', url], (error, stdout) => resolve({ error, stdout })),
+);
+if (bin.error || !bin.stdout.includes('clean')) throw new Error('ocppkit replay: ' + bin.stdout + (bin.error ?? ''));
+await metrics.close();
+await server.close();
+console.log('observability ok');
+`;
 
 /** The README's quickstart as plain JavaScript (no decorators on Node 20): a handler method of `V16Handlers`. */
 function quickstart(style: 'import' | 'require'): string {

@@ -8,7 +8,7 @@
  * bench/results/.
  *
  * Options: --quick, --rounds N, --only synthetic,ocpp,idle,startup,storm, --cells ocppkit,ocppkit-server (throughput
- * rows by id; raw ws always runs), --profile (CPU profiles of ocppkit instead of the comparison), --no-build (reuse
+ * rows by id; raw ws always runs; otel-none,otel-sdk,otel-console: the cost of observability), --profile (CPU profiles of ocppkit instead of the comparison), --no-build (reuse
  * the last build).
  */
 import { type ChildProcess, fork, spawnSync } from 'node:child_process';
@@ -274,6 +274,15 @@ const THROUGHPUT_CELLS: ThroughputCell[] = [
   { id: 'ocppkit', label: 'ocppkit, both ends', server: 'ocppkit', client: 'ocppkit' },
   { id: 'ocpp-rpc-server', label: 'ocpp-rpc server, raw client', server: 'ocpp-rpc', client: 'raw' },
   { id: 'ocppkit-server', label: 'ocppkit server, raw client', server: 'ocppkit', client: 'raw' },
+  // the cost of observability (docs/observability.md): the same server observed with no SDK, the SDK, its console
+  { id: 'otel-none', label: 'ocppkit server, observed, no SDK', server: 'ocppkit-otel-none', client: 'raw' },
+  { id: 'otel-sdk', label: 'ocppkit server, OpenTelemetry SDK', server: 'ocppkit-otel-sdk', client: 'raw' },
+  {
+    id: 'otel-console',
+    label: 'ocppkit server, OTel console exporter',
+    server: 'ocppkit-otel-console',
+    client: 'raw',
+  },
   {
     id: 'ocppkit-400x1',
     label: 'ocppkit, both ends, 400 × 1',

@@ -18,6 +18,12 @@ async function load(system: ServerSystem): Promise<StartServer> {
       return (await import('./systems/ocppkit.ts')).start;
     case 'node-http':
       return (await import('./systems/node-http.ts')).start;
+    case 'ocppkit-otel-none':
+      return (await import('./systems/ocppkit-otel.ts')).startWithoutSdk;
+    case 'ocppkit-otel-sdk':
+      return (await import('./systems/ocppkit-otel.ts')).startWithSdk;
+    case 'ocppkit-otel-console':
+      return (await import('./systems/ocppkit-otel.ts')).startWithConsole;
   }
 }
 

@@ -20,6 +20,7 @@ import { Wire } from './endpoint/wire.ts';
 import type { Emitter, EndpointEventMap, HandlerErrorEvent } from './events.ts';
 import type { MessageIdFactory } from './ids.ts';
 import { type Logger, silentLogger } from './logger.ts';
+import type { ConnectionInstrumentation } from './observability/hook.ts';
 import { OcppPeer } from './peer.ts';
 import type { Subprotocol } from './protocol.ts';
 import { actionTable, routeTable, type VersionSide } from './router.ts';
@@ -125,6 +126,8 @@ export abstract class OcppEndpoint<
   readonly #callTimeout: number;
   readonly #maxCallsInFlight: number;
   readonly #messageIds: MessageIdFactory | undefined;
+  // observability's hook (tracing, metrics): undefined unless instrument() was called
+  #instrumentation: ConnectionInstrumentation | undefined = undefined;
 
   /**
    * Binds a connection: its frames are handled from here on.
@@ -229,9 +232,20 @@ export abstract class OcppEndpoint<
     return this.#wire.close(code, reason);
   }
 
+  /**
+   * Observes this connection (`ocppkit/observability`): called once, before the first frame is read.
+   * @internal
+   */
+  instrument(instrumentation: ConnectionInstrumentation): void {
+    this.#instrumentation = instrumentation;
+    this.#wire.calls = instrumentation.incoming(this.#incoming);
+  }
+
   /** @internal */
   protected override makeCall(action: string, payload: object, options: CallOptions | undefined): Promise<unknown> {
-    return this.#calls().call(action, payload, options);
+    const instrumentation = this.#instrumentation;
+    if (instrumentation === undefined) return this.#calls().call(action, payload, options);
+    return instrumentation.call(action, payload, options, this.#calls());
   }
 
   /** @internal */
@@ -241,7 +255,8 @@ export abstract class OcppEndpoint<
 
   #calls(): OutgoingCalls {
     if (this.#outgoing === undefined) {
-      this.#outgoing = new OutgoingCalls(this.#wire, this.#callTimeout, this.#maxCallsInFlight, this.#messageIds);
+      const messageIds = this.#instrumentation?.messageIds(this.#messageIds) ?? this.#messageIds;
+      this.#outgoing = new OutgoingCalls(this.#wire, this.#callTimeout, this.#maxCallsInFlight, messageIds);
       this.#wire.answers = this.#outgoing;
     }
     return this.#outgoing;

@@ -11,6 +11,8 @@ export { createConsoleLogger, type LogLevel } from './console-logger.ts';
 export { RepeatGuard, type RepeatGuardOptions, type RepeatVerdict } from './endpoint/repeat-guard.ts';
 export type { HandlerErrorEvent } from './events.ts';
 export type { Logger } from './logger.ts';
+export type { Recording, RecordOptions } from './observability/record.ts';
+export type { RotationOptions } from './observability/recorder.ts';
 export type { Subprotocol } from './protocol.ts';
 export type {
   HandshakeRefusedEvent,

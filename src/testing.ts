@@ -104,3 +104,9 @@ export function createConnectionPair(options: ConnectionPairOptions = {}): [Memo
   b.link(a);
   return [a, b];
 }
+
+// Replaying recorded traffic (`server.record()`, `ocppkit serve --record`) as a regression test.
+export { DEFAULT_IGNORE_RULES, type IgnoreRule } from './observability/compare.ts';
+export { type ReplayOptions, type ReplayReport, replay, replayIsClean } from './observability/replay.ts';
+export type { ReplayDifference } from './observability/replay-types.ts';
+export { readTrace, type TraceRecord } from './observability/trace-record.ts';

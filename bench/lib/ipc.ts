@@ -1,7 +1,15 @@
 /** The messages between the harness (bench/run.ts) and its children: servers, the load generator, import probes. */
 
 /** A server under test. */
-export type ServerSystem = 'raw-ws' | 'ocpp-rpc' | 'ocppkit' | 'node-http';
+export type ServerSystem =
+  | 'raw-ws'
+  | 'ocpp-rpc'
+  | 'ocppkit'
+  | 'node-http'
+  /** ocppkit observed by `openTelemetry()`: no SDK registered, the SDK, the SDK's console exporters. */
+  | 'ocppkit-otel-none'
+  | 'ocppkit-otel-sdk'
+  | 'ocppkit-otel-console';
 /** A system's own client, or the raw load generator. */
 export type ClientKind = 'raw' | 'ocpp-rpc' | 'ocppkit';
 

@@ -4,7 +4,7 @@ import { type BootNotificationResponse, ChargePoint, type HeartbeatResponse } fr
 import { BOOT_RESPONSE, HEARTBEAT_RESPONSE } from '../lib/payloads.ts';
 import type { StartServer } from './types.ts';
 
-class BenchChargePoint extends ChargePoint {
+export class BenchChargePoint extends ChargePoint {
   onBootNotification(): BootNotificationResponse {
     return BOOT_RESPONSE;
   }

@@ -1,5 +1,6 @@
 /**
- * The `ocppkit` command line: `serve` (the demo CSMS), `connect` (an interactive client), `simulate` (load),
+ * The `ocppkit` command line: `serve` (the demo CSMS), `connect` (an interactive client), `replay` (a recorded
+ * trace against a CSMS), `simulate` (load),
  * `codegen vendor` (typed vendor messages from JSON schemas).
  */
 import { parseArgs } from 'node:util';
@@ -7,6 +8,13 @@ import { createConsoleLogger, isLogLevel, LOG_LEVELS } from '../console-logger.t
 import { ALL_PROTOCOLS, createDemoCsms } from '../demo/index.ts';
 import type { Subprotocol } from '../protocol.ts';
 import { connect } from './connect.ts';
+import { REPLAY_USAGE, ReplayUsageError, replayCommand } from './replay.ts';
+import {
+  SERVE_OBSERVABILITY_OPTIONS,
+  SERVE_OBSERVABILITY_USAGE,
+  ServeOptionError,
+  startServeObservability,
+} from './serve-observability.ts';
 import { SIMULATE_USAGE, SimulateUsageError, simulateCommand } from './simulate/command.ts';
 import { VENDOR_USAGE, VendorUsageError, vendorCommand } from './vendor/command.ts';
 
@@ -19,10 +27,12 @@ Commands:
     --protocols <list>  Subprotocols offered, comma-separated (default ocpp2.1,ocpp2.0.1,ocpp1.6)
     --log-level <l>     ${LOG_LEVELS.join('|')} (default info: connections and every frame)
     --reject <tags>     Id tags answered as Invalid, comma-separated
+${SERVE_OBSERVABILITY_USAGE}
 
   connect <url>         Connect to a CSMS, send each line typed as a frame, print each frame received
     --protocol <p>      Subprotocol to offer; repeat or comma-separate for several (default ocpp1.6)
 
+${REPLAY_USAGE}
 ${SIMULATE_USAGE}
 ${VENDOR_USAGE}
   --help                Show this help
@@ -50,6 +60,7 @@ async function serve(args: string[]): Promise<number> {
       protocols: { type: 'string', default: ALL_PROTOCOLS.join(',') },
       'log-level': { type: 'string', default: 'info' },
       reject: { type: 'string', default: '' },
+      ...SERVE_OBSERVABILITY_OPTIONS,
     },
   });
   const port = Number(values.port);
@@ -79,6 +90,7 @@ async function serve(args: string[]): Promise<number> {
     });
   }
   server.events.on('disconnect', ({ identity }) => logger.info({ identity }, 'charge point disconnected'));
+  const stopObservability = await startServeObservability(server, values, logger);
   const address = await server.listen();
   logger.info({ port: address.port, protocols: values.protocols }, 'ocppkit demo CSMS listening');
   await new Promise<void>((resolve) => {
@@ -88,6 +100,7 @@ async function serve(args: string[]): Promise<number> {
   });
   logger.info({}, 'shutting down');
   await server.close();
+  await stopObservability();
   return 0;
 }
 
@@ -123,6 +136,8 @@ export async function main(argv: string[]): Promise<number> {
         return await serve(rest);
       case 'connect':
         return await connectCommand(rest);
+      case 'replay':
+        return await replayCommand(rest);
       case 'simulate':
         return await simulateCommand(rest);
       case 'codegen':
@@ -141,6 +156,8 @@ export async function main(argv: string[]): Promise<number> {
       error instanceof UsageError ||
       error instanceof SimulateUsageError ||
       error instanceof VendorUsageError ||
+      error instanceof ReplayUsageError ||
+      error instanceof ServeOptionError ||
       (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
     ) {
       process.stderr.write(`ocppkit: ${(error as Error).message}\n\n${USAGE}`);

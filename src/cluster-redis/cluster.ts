@@ -110,6 +110,7 @@ export class RedisCluster<P extends ProtocolClasses = ProtocolClasses>
     this.redis = redis;
     this.#ownsRedis = owned;
     const ctx = new NodeContext(this.redis, nodeId, this.incarnation, options.prefix ?? 'ocppkit', settings, log);
+    ctx.tracing = options.tracing;
     this.#ctx = ctx;
     this.#presence = new Presence(ctx, server, {
       awaited: () => this.#calls.awaitedNodes(),

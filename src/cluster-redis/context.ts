@@ -20,6 +20,7 @@ import type { Subprotocol } from '../protocol.ts';
 import { identityKey } from '../server/identity.ts';
 import type { ServedChargePoint } from '../server.ts';
 import { errorMessage, withDeadline } from '../util.ts';
+import type { ClusterTracing } from './tracing.ts';
 
 /** Options of `RedisCluster`. */
 export interface RedisClusterOptions {
@@ -72,10 +73,15 @@ export interface RedisClusterOptions {
   closeTimeout?: number;
   /** Where the adapter logs, `nodeId` on every record (the logger's `child()` when it has one). Default: silent. */
   logger?: Logger;
+  /**
+   * Carries each call's trace to the node that holds the charge point: `openTelemetry()` of
+   * `ocppkit/observability`. Default: none.
+   */
+  tracing?: ClusterTracing;
 }
 
 /** The options that tune a running node, defaults filled in. */
-export type Settings = Required<Omit<RedisClusterOptions, 'redis' | 'nodeId' | 'prefix' | 'logger'>>;
+export type Settings = Required<Omit<RedisClusterOptions, 'redis' | 'nodeId' | 'prefix' | 'logger' | 'tracing'>>;
 
 /** `options` with the defaults filled in; throws `RangeError` when the heartbeat cannot keep the liveness key. */
 export function settingsOf(options: RedisClusterOptions): Settings {
@@ -160,6 +166,8 @@ export class NodeContext {
   recoveredAt = 0;
   /** Set when `close()` begins. */
   closing = false;
+  /** The `tracing` option. */
+  tracing: ClusterTracing | undefined = undefined;
   readonly #timers: NodeJS.Timeout[] = [];
 
   /** The context of node `nodeId` (this `incarnation`), whose keys and channels start with `prefix`. */

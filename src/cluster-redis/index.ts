@@ -45,4 +45,5 @@ export type {
   RedisClusterEventMap,
 } from './events.ts';
 export type { Location } from './presence.ts';
+export type { ClusterTracing, RemoteCallTrace } from './tracing.ts';
 export type { FrameMessage } from './wire.ts';

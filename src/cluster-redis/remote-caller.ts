@@ -24,6 +24,7 @@ import {
 } from './errors.ts';
 import type { Presence } from './presence.ts';
 import { ROUTE, runScript } from './scripts.ts';
+import type { RemoteCallTrace } from './tracing.ts';
 import {
   type CancelMessage,
   fromWireError,
@@ -54,6 +55,8 @@ interface Outgoing {
   timer: NodeJS.Timeout | undefined;
   retry: NodeJS.Timeout | undefined;
   onAbort: (() => void) | undefined;
+  /** Its span, when the call is traced. */
+  trace: RemoteCallTrace | undefined;
 }
 
 /** A call waiting for a slot. */
@@ -128,11 +131,14 @@ export class RemoteCalls {
     };
     if (protocol !== undefined) request.protocol = protocol;
     if (options.skipValidation) request.skipValidation = true;
+    const trace = ctx.tracing?.remoteCall(identity, action);
+    if (trace !== undefined) request.trace = trace.carrier;
     let text: string;
     try {
       text = JSON.stringify(request);
     } catch (error) {
       this.#releaseSlot();
+      trace?.end(error);
       throw error;
     }
     return new Promise<unknown>((resolve, reject) => {
@@ -153,6 +159,7 @@ export class RemoteCalls {
         timer: undefined,
         retry: undefined,
         onAbort: undefined,
+        trace,
       };
       this.#outgoing.set(id, call);
       call.timer = setTimeout(() => this.#expire(call), Math.max(0, deadline - Date.now()));
@@ -271,6 +278,7 @@ export class RemoteCalls {
     clearTimeout(call.retry);
     if (call.onAbort) call.signal?.removeEventListener('abort', call.onAbort);
     this.#releaseSlot();
+    call.trace?.end(error);
     if (error === undefined) call.resolve(value);
     else call.reject(error);
   }

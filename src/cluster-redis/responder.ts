@@ -89,7 +89,11 @@ export class Responder {
     if (request.skipValidation) options.skipValidation = true;
     let running: Promise<unknown>;
     try {
-      running = chargePoint.call(request.action, request.payload, options);
+      const { tracing } = ctx;
+      running =
+        tracing !== undefined && request.trace !== undefined
+          ? tracing.within(request.trace, () => chargePoint.call(request.action, request.payload, options))
+          : chargePoint.call(request.action, request.payload, options);
     } catch (error) {
       running = Promise.reject(error);
     }

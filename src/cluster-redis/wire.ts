@@ -47,6 +47,8 @@ export interface RequestMessage {
   resend?: boolean;
   /** On a resend: the incarnation of the node it was first sent to. */
   inc?: string;
+  /** The caller's trace context, when the call is traced. */
+  trace?: Readonly<Record<string, string>>;
 }
 
 /** The outcome of a request, to the caller's inbox. */

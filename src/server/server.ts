@@ -16,6 +16,7 @@ import { RepeatGuard } from '../endpoint/repeat-guard.ts';
 import { ChargePointNotConnectedError, ProtocolMismatchError } from '../errors.ts';
 import type { Emitter } from '../events.ts';
 import { type Logger, silentLogger } from '../logger.ts';
+import { type Recording, type RecordOptions, recordFrames } from '../observability/record.ts';
 import type { Subprotocol } from '../protocol.ts';
 import { errorMessage } from '../util.ts';
 import type { OcppServerEventMap, OcppServerEvents } from './events.ts';
@@ -191,6 +192,15 @@ export class OcppServer<P extends ProtocolClasses = ProtocolClassMap, S = unknow
   /** How many charge points are connected. */
   get size(): number {
     return this.registry.size;
+  }
+
+  /**
+   * Records every frame of the chosen charge points (`identities`), or of all of them, from now until `stop()`: JSON
+   * Lines of `{ time, identity, protocol, direction, frame }` in `dir`, rotated and bounded in size. Replay a trace
+   * with `ocppkit replay` or `replay()` of `ocppkit/testing`.
+   */
+  record(options: RecordOptions): Recording {
+    return recordFrames(this, options);
   }
 
   /**
