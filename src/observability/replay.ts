@@ -3,6 +3,7 @@
  * answer compared with the recorded one. The CSMS's own CALLs are answered as the trace answered them and compared
  * too. What differs, apart from what the ignore rules allow, is the report.
  */
+import { randomBytes } from 'node:crypto';
 import { WebSocket } from 'ws';
 import {
   comparePayloads,
@@ -114,14 +115,18 @@ async function replayOne(
   const exchange = new Exchange(socket, identity, expected, rules, generated, differences);
   let sent = 0;
   let compared = 0;
+  // fresh message ids: a CSMS that remembers answered ids (a repeat guard) must handle the replay anew
+  const idPrefix = `replay-${randomBytes(4).toString('hex')}-`;
   try {
     await exchange.opened(timeout);
     for (const step of steps) {
       const { action, answerId: messageId } = step;
-      exchange.send(textOf(step.frame, generated));
+      // a frame recorded as text (one that did not parse) goes as it was: its answer carries what it carried
+      const wireId = messageId !== undefined && isCallOrSend(step.frame) ? `${idPrefix}${sent}` : messageId;
+      exchange.send(textOf(step.frame, generated, wireId));
       sent++;
-      if (messageId === undefined) continue;
-      const answer = await exchange.answerTo(messageId, timeout);
+      if (messageId === undefined || wireId === undefined) continue;
+      const answer = await exchange.answerTo(wireId, timeout);
       if (answer === undefined) {
         differences.push({ identity, action, messageId, kind: 'no-answer', recorded: step.answer });
         continue;
@@ -215,11 +220,12 @@ function isAnswer(frame: unknown): boolean {
 }
 
 /** The text to send for a recorded frame: a CALL or SEND with the generated values, anything else as it came. */
-function textOf(frame: unknown, generated: readonly GeneratedValue[]): string {
+/** The frame to send: generated values substituted, and the CALL's message id replaced by `wireId` if given. */
+function textOf(frame: unknown, generated: readonly GeneratedValue[], wireId: string | undefined): string {
   if (typeof frame === 'string') return frame;
   if (isCallOrSend(frame)) {
     const [type, messageId, action, payload] = frame;
-    return JSON.stringify([type, messageId, action, substituteGenerated(payload, generated)]);
+    return JSON.stringify([type, wireId ?? messageId, action, substituteGenerated(payload, generated)]);
   }
   return JSON.stringify(frame);
 }
