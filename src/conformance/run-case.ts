@@ -1,0 +1,82 @@
+/** Runs the steps of one case on a wire and returns the problems its own checks found. */
+import { MessageType } from '../framing.ts';
+import type { CaseContext, Check, ConformanceCase, Problem, Step } from './types.ts';
+import { type KitWire, nextKitMessageId } from './wire.ts';
+
+function problemsOf(checks: readonly Check[], payload: Record<string, unknown>, context: CaseContext): Problem[] {
+  const out: Problem[] = [];
+  for (const check of checks) {
+    const found = check(payload, context);
+    for (const item of Array.isArray(found) ? found : [found]) {
+      if (item === undefined) continue;
+      out.push(typeof item === 'string' ? { rule: item } : (item as Problem));
+    }
+  }
+  return out;
+}
+
+function noAnswer(wire: KitWire, what: string, timeout: number): Problem {
+  return wire.open
+    ? { rule: `${what} within the case's timeout of ${timeout} ms` }
+    : { rule: `the connection closed (code ${String(wire.closeCode)}) before ${what}` };
+}
+
+async function runStep(step: Step, wire: KitWire, context: CaseContext, timeout: number, peer: string): Promise<Problem[]> {
+  switch (step.kind) {
+    case 'call': {
+      const payload = typeof step.payload === 'function' ? step.payload(context) : step.payload;
+      const reply = await wire.call(step.action, payload, timeout);
+      if (reply === undefined) return [noAnswer(wire, `no answer to the kit's ${step.action}`, timeout)];
+      if (reply.type === 'error') {
+        return [{ rule: `${step.action} was answered with a CALLERROR (${reply.code}: ${reply.description}); the ${peer} must handle it`, requirement: 'OCPP-J 4.2.3' }];
+      }
+      return problemsOf(step.checks, reply.payload, context);
+    }
+    case 'refuse': {
+      const messageId = nextKitMessageId();
+      const reply = await wire.callFrame(step.frame(messageId), messageId, '(refused)', {}, timeout);
+      if (reply === undefined) return [noAnswer(wire, 'no CALLERROR for a frame that must be refused', timeout)];
+      const requirement = step.requirement ?? 'OCPP-J 4.3';
+      if (reply.type === 'result') return [{ rule: 'a CALLRESULT for a frame that must be refused with a CALLERROR', requirement }];
+      if (step.codes.length > 0 && !step.codes.includes(reply.code)) {
+        return [{ rule: `the CALLERROR code is ${reply.code}; expected ${step.codes.join(' or ')}`, requirement }];
+      }
+      return [];
+    }
+    case 'await': {
+      const where = step.where;
+      const found = await wire.takeCall(step.action, where === undefined ? () => true : (p) => where(p, context), timeout);
+      if (found === undefined) return [noAnswer(wire, `no ${step.action} from the ${peer}`, timeout)];
+      return problemsOf(step.checks, found.payload, context);
+    }
+    case 'send': {
+      const payload = typeof step.payload === 'function' ? step.payload(context) : step.payload;
+      wire.send(JSON.stringify([MessageType.SEND, nextKitMessageId(), step.action, payload]));
+      return [];
+    }
+    case 'pause':
+      await new Promise((resolve) => setTimeout(resolve, step.ms));
+      return [];
+  }
+}
+
+/** Runs `testCase` on `wire`; stops at the first step that finds a problem (its own or one the wire found). */
+export async function runSteps(
+  testCase: ConformanceCase,
+  wire: KitWire,
+  context: CaseContext,
+  timeout: number,
+  peer: string,
+): Promise<Problem[]> {
+  const problemsBefore = wire.problems.length;
+  for (const step of testCase.steps) {
+    const problems = await runStep(step, wire, context, testCase.timeout ?? timeout, peer);
+    if (problems.length > 0 || wire.problems.length > problemsBefore) return problems;
+  }
+  return [];
+}
+
+/** A CALL frame as text (for `refuse` steps that need a well-formed one). */
+export function callText(messageId: string, action: string, payload: unknown): string {
+  return JSON.stringify([MessageType.CALL, messageId, action, payload]);
+}
