@@ -21,7 +21,10 @@ function noAnswer(wire: KitWire, what: string, timeout: number): Problem {
     : { rule: `the connection closed (code ${String(wire.closeCode)}) before ${what}` };
 }
 
-async function runStep(step: Step, wire: KitWire, context: CaseContext, timeout: number, peer: string): Promise<Problem[]> {
+/** Gives the wire of the peer's next connection (after it reconnected), or undefined. */
+export type Reconnect = (timeoutMs: number) => Promise<KitWire | undefined>;
+
+async function runStep(step: Step, wire: KitWire, context: CaseContext, timeout: number, peer: string, reconnect: Reconnect | undefined): Promise<Problem[]> {
   switch (step.kind) {
     case 'call': {
       const payload = typeof step.payload === 'function' ? step.payload(context) : step.payload;
@@ -45,7 +48,14 @@ async function runStep(step: Step, wire: KitWire, context: CaseContext, timeout:
     }
     case 'await': {
       const where = step.where;
-      const found = await wire.takeCall(step.action, where === undefined ? () => true : (p) => where(p, context), timeout);
+      const accepts = where === undefined ? () => true : (p: Record<string, unknown>) => where(p, context);
+      const deadline = Date.now() + timeout;
+      let found = await wire.takeCall(step.action, accepts, timeout);
+      // the peer may come back on a new connection (after a reset): the CALL may arrive there
+      if (found === undefined && !wire.open && reconnect !== undefined) {
+        const next = await reconnect(Math.max(0, deadline - Date.now()));
+        if (next !== undefined) found = await next.takeCall(step.action, accepts, Math.max(0, deadline - Date.now()));
+      }
       if (found === undefined) return [noAnswer(wire, `no ${step.action} from the ${peer}`, timeout)];
       return problemsOf(step.checks, found.payload, context);
     }
@@ -67,10 +77,11 @@ export async function runSteps(
   context: CaseContext,
   timeout: number,
   peer: string,
+  reconnect?: Reconnect,
 ): Promise<Problem[]> {
   const problemsBefore = wire.problems.length;
   for (const step of testCase.steps) {
-    const problems = await runStep(step, wire, context, testCase.timeout ?? timeout, peer);
+    const problems = await runStep(step, wire, context, testCase.timeout ?? timeout, peer, reconnect);
     if (problems.length > 0 || wire.problems.length > problemsBefore) return problems;
   }
   return [];

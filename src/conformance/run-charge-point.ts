@@ -82,8 +82,8 @@ export async function testChargePoint(options: ChargePointRunOptions): Promise<R
   });
 
   /** The open wire, once the charge point on it has sent its BootNotification; undefined on timeout. */
-  const bootedWire = async (): Promise<KitWire | undefined> => {
-    const deadline = Date.now() + connectTimeout;
+  const bootedWire = async (waitMs = connectTimeout): Promise<KitWire | undefined> => {
+    const deadline = Date.now() + waitMs;
     while (wire === undefined || !wire.open) {
       const left = deadline - Date.now();
       if (left <= 0) return undefined;
@@ -118,7 +118,7 @@ export async function testChargePoint(options: ChargePointRunOptions): Promise<R
       if (current === undefined) {
         own.push({ rule: `no charge point connected and sent a BootNotification within ${connectTimeout} ms` });
       } else {
-        own.push(...(await runSteps(testCase, current, context, timeout, 'charge point')));
+        own.push(...(await runSteps(testCase, current, context, timeout, 'charge point', bootedWire)));
         // the answers the kit still holds go out under this case's rules
         await new Promise((resolve) => setTimeout(resolve, options.holdMs ?? DEFAULT_HOLD_MS));
       }

@@ -25,6 +25,8 @@ export interface PeerCall {
   readonly payload: Record<string, unknown>;
   /** Taken by a step that waited for it. */
   taken: boolean;
+  /** The kit sent its answer. */
+  answered: boolean;
 }
 
 /** Options of a `KitWire`. */
@@ -137,10 +139,11 @@ export class KitWire {
 
   /**
    * Waits for a CALL of `action` from the peer that `where` accepts and no step took yet (one that already came
-   * counts). Resolves with it, or `undefined` when the connection closed or `timeoutMs` passed.
+   * counts), once the kit has answered it. Resolves with it, or `undefined` when the connection closed or
+   * `timeoutMs` passed.
    */
   takeCall(action: string, where: (payload: Record<string, unknown>) => boolean, timeoutMs: number): Promise<PeerCall | undefined> {
-    const find = () => this.peerCalls.find((c) => !c.taken && c.action === action && where(c.payload));
+    const find = () => this.peerCalls.find((c) => !c.taken && c.answered && c.action === action && where(c.payload));
     return new Promise((resolve) => {
       const finish = (call: PeerCall | undefined) => {
         clearTimeout(timer);
@@ -218,6 +221,9 @@ export class KitWire {
     if (this.#unanswered.size > 0) {
       this.#problem(`a second CALL (${action}) while an earlier CALL was still unanswered: one CALL outstanding at a time`, ONE_OUTSTANDING);
     }
+    if (this.#options.kitRole === 'csms' && this.peerCalls.length === 0 && action !== 'BootNotification') {
+      this.#problem(`the first CALL on the connection is ${action}, not BootNotification`, facts.protocol === 'ocpp1.6' ? 'OCPP 1.6 4.2' : 'B01.FR.08');
+    }
     if (this.#peerIds.has(messageId)) this.#problem(`the message id "${messageId}" of a ${action} CALL was used before`, 'OCPP-J 4.1.4');
     this.#peerIds.add(messageId);
     if (!maySend(facts, action, this.#peerRole)) {
@@ -226,7 +232,8 @@ export class KitWire {
       this.#schema(`${action}Request`, payload, `${action} request`);
       for (const problem of this.#options.monitor.peerCall(action, payload)) this.problems.push(problem);
     }
-    this.peerCalls.push({ action, messageId, payload, taken: false });
+    const call: PeerCall = { action, messageId, payload, taken: false, answered: false };
+    this.peerCalls.push(call);
     const timer = setTimeout(() => {
       this.#unanswered.delete(messageId);
       const answer = this.#options.answer(action, payload);
@@ -236,6 +243,7 @@ export class KitWire {
       } else {
         this.#send(JSON.stringify([MessageType.CALLERROR, messageId, answer.errorCode, answer.description, {}]));
       }
+      call.answered = true;
       this.#changed();
     }, this.#options.holdMs);
     this.#unanswered.set(messageId, timer);
