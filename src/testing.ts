@@ -104,3 +104,6 @@ export function createConnectionPair(options: ConnectionPairOptions = {}): [Memo
   b.link(a);
   return [a, b];
 }
+
+/** The conformance kit, to run its cases from a test runner (see docs/conformance.md). */
+export * from './conformance/index.ts';

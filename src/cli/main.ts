@@ -1,5 +1,6 @@
 /**
  * The `ocppkit` command line: `serve` (the demo CSMS), `connect` (an interactive client), `simulate` (load),
+ * `test` (the conformance kit),
  * `codegen vendor` (typed vendor messages from JSON schemas).
  */
 import { parseArgs } from 'node:util';
@@ -8,6 +9,7 @@ import { ALL_PROTOCOLS, createDemoCsms } from '../demo/index.ts';
 import type { Subprotocol } from '../protocol.ts';
 import { connect } from './connect.ts';
 import { SIMULATE_USAGE, SimulateUsageError, simulateCommand } from './simulate/command.ts';
+import { TEST_USAGE, TestUsageError, testCommand } from './test/command.ts';
 import { VENDOR_USAGE, VendorUsageError, vendorCommand } from './vendor/command.ts';
 
 export const USAGE = `Usage: ocppkit <command> [options]
@@ -24,6 +26,7 @@ Commands:
     --protocol <p>      Subprotocol to offer; repeat or comma-separate for several (default ocpp1.6)
 
 ${SIMULATE_USAGE}
+${TEST_USAGE}
 ${VENDOR_USAGE}
   --help                Show this help
 `;
@@ -127,6 +130,8 @@ export async function main(argv: string[]): Promise<number> {
         return await simulateCommand(rest);
       case 'codegen':
         return await codegenCommand(rest);
+      case 'test':
+        return await testCommand(rest);
       case undefined:
       case '--help':
       case '-h':
@@ -140,6 +145,7 @@ export async function main(argv: string[]): Promise<number> {
     if (
       error instanceof UsageError ||
       error instanceof SimulateUsageError ||
+      error instanceof TestUsageError ||
       error instanceof VendorUsageError ||
       (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
     ) {

@@ -56,9 +56,12 @@ export async function startReferenceChargePointV16(options: ReferenceChargePoint
     onRemoteStartTransaction({ connectorId, idTag }: Payload) {
       starting = new Promise((resolve) =>
         afterAnswer(async () => {
-          const answer = await call('StartTransaction', { connectorId: (connectorId as number | undefined) ?? 1, idTag, meterStart: 0, timestamp: now() });
-          transactionId = answer.transactionId as number;
-          resolve(undefined);
+          try {
+            const answer = await call('StartTransaction', { connectorId: (connectorId as number | undefined) ?? 1, idTag, meterStart: 0, timestamp: now() });
+            transactionId = answer.transactionId as number;
+          } finally {
+            resolve(undefined);
+          }
         }),
       );
       return { status: 'Accepted' };
