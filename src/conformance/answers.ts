@@ -10,11 +10,16 @@ import type { KitAnswer } from './wire.ts';
 type AnyHandler = (request: unknown, context: unknown) => object | undefined;
 
 /** The answers of the kit playing the CSMS: the demo CSMS's handlers, with a store of this run's own. */
-export function csmsAnswers(protocol: Subprotocol, identity: () => string): (action: string, payload: Record<string, unknown>) => KitAnswer {
+export function csmsAnswers(
+  protocol: Subprotocol,
+  identity: () => string,
+): (action: string, payload: Record<string, unknown>) => KitAnswer {
   const store = new DemoStore();
-  const handlers = (
-    protocol === 'ocpp1.6' ? v16Handlers(store) : protocol === 'ocpp2.0.1' ? v201Handlers(store) : v21Handlers(store)
-  ) as unknown as Record<string, AnyHandler | undefined>;
+  const handlers = (protocol === 'ocpp1.6'
+    ? v16Handlers(store)
+    : protocol === 'ocpp2.0.1'
+      ? v201Handlers(store)
+      : v21Handlers(store)) as unknown as Record<string, AnyHandler | undefined>;
   return (action, payload) => {
     const handler = handlers[`on${action}`];
     if (handler === undefined) return { errorCode: 'NotSupported', description: `The kit does not answer ${action}` };

@@ -3,7 +3,11 @@
  * plays a charge point) or a charge point (the kit plays the CSMS), with JUnit and Markdown reports.
  */
 export { chargePointCases, conformanceCases, csmsCases } from './cases/index.ts';
-export { type ReferenceChargePoint, type ReferenceChargePointOptions, startReferenceChargePoint } from './reference/index.ts';
+export {
+  type ReferenceChargePoint,
+  type ReferenceChargePointOptions,
+  startReferenceChargePoint,
+} from './reference/index.ts';
 export { junitReport } from './report/junit.ts';
 export { markdownReport } from './report/markdown.ts';
 export { type ProgressStream, progressReporter } from './report/progress.ts';

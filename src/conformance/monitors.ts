@@ -34,9 +34,17 @@ export function chargePointMonitor(protocol: Subprotocol): Monitor {
         if (typeof id !== 'number') return [];
         const known = v16.get(id);
         if (known === undefined) {
-          return [{ rule: `${action} names transaction ${id}, which the CSMS never gave in a StartTransaction answer`, requirement: 'OCPP 1.6 6.49' }];
+          return [
+            {
+              rule: `${action} names transaction ${id}, which the CSMS never gave in a StartTransaction answer`,
+              requirement: 'OCPP 1.6 6.49',
+            },
+          ];
         }
-        if (known.stopped) return [{ rule: `${action} names transaction ${id}, which was already stopped`, requirement: 'OCPP 1.6 4.10' }];
+        if (known.stopped)
+          return [
+            { rule: `${action} names transaction ${id}, which was already stopped`, requirement: 'OCPP 1.6 4.10' },
+          ];
         if (action === 'StopTransaction') known.stopped = true;
       }
       return [];
@@ -59,14 +67,24 @@ function transactionEvent(seen: Map<string, SeenTransaction>, payload: Record<st
   if (known === undefined) {
     seen.set(id, { seqNo, ended: payload.eventType === 'Ended' });
     if (payload.eventType === 'Started') return [];
-    return [{ rule: `a TransactionEvent (${String(payload.eventType)}) for transaction "${id}", which never started: a transaction keeps the id it started with`, requirement: 'E01.FR.01' }];
+    return [
+      {
+        rule: `a TransactionEvent (${String(payload.eventType)}) for transaction "${id}", which never started: a transaction keeps the id it started with`,
+        requirement: 'E01.FR.01',
+      },
+    ];
   }
   const problems: Problem[] = [];
-  if (known.ended) problems.push({ rule: `a TransactionEvent for transaction "${id}" after its Ended event`, requirement: 'E06' });
+  if (known.ended)
+    problems.push({ rule: `a TransactionEvent for transaction "${id}" after its Ended event`, requirement: 'E06' });
   if (seqNo !== known.seqNo + 1) {
-    problems.push({ rule: `seqNo ${seqNo} after ${known.seqNo} in transaction "${id}": the charging station increases it by 1 after each TransactionEvent`, requirement: 'E01.FR.07' });
+    problems.push({
+      rule: `seqNo ${seqNo} after ${known.seqNo} in transaction "${id}": the charging station increases it by 1 after each TransactionEvent`,
+      requirement: 'E01.FR.07',
+    });
   }
-  if (payload.eventType === 'Started') problems.push({ rule: `a second Started event for transaction "${id}"`, requirement: 'E01.FR.08' });
+  if (payload.eventType === 'Started')
+    problems.push({ rule: `a second Started event for transaction "${id}"`, requirement: 'E01.FR.08' });
   known.seqNo = seqNo;
   if (payload.eventType === 'Ended') known.ended = true;
   return problems;
@@ -83,7 +101,12 @@ export function csmsMonitor(protocol: Subprotocol): Monitor {
       const id = response.transactionId;
       if (typeof id !== 'number') return [];
       if (given.has(id)) {
-        return [{ rule: `StartTransaction answered with transaction id ${id}, which the CSMS already gave to another transaction`, requirement: 'OCPP 1.6 6.46' }];
+        return [
+          {
+            rule: `StartTransaction answered with transaction id ${id}, which the CSMS already gave to another transaction`,
+            requirement: 'OCPP 1.6 6.46',
+          },
+        ];
       }
       given.add(id);
       return [];

@@ -15,23 +15,54 @@ function problemsOf(checks: readonly Check[], payload: Record<string, unknown>, 
   return out;
 }
 
+/** The problems that only say a wait ended: dropped when the wire saw the rule that cut the wait short. */
+const waits = new WeakSet<Problem>();
+
 function noAnswer(wire: KitWire, what: string, timeout: number): Problem {
-  return wire.open
+  const problem: Problem = wire.open
     ? { rule: `${what} within the case's timeout of ${timeout} ms` }
     : { rule: `the connection closed (code ${String(wire.closeCode)}) before ${what}` };
+  waits.add(problem);
+  return problem;
 }
 
 /** Gives the wire of the peer's next connection (after it reconnected), or undefined. */
 export type Reconnect = (timeoutMs: number) => Promise<KitWire | undefined>;
 
-async function runStep(step: Step, wire: KitWire, context: CaseContext, timeout: number, peer: string, reconnect: Reconnect | undefined): Promise<Problem[]> {
+async function runStepChecked(
+  step: Step,
+  wire: KitWire,
+  context: CaseContext,
+  timeout: number,
+  peer: string,
+  reconnect: Reconnect | undefined,
+): Promise<Problem[]> {
+  const before = wire.problems.length;
+  const problems = await runStep(step, wire, context, timeout, peer, reconnect);
+  // when the wire saw the peer break a rule, that rule is the finding, not the wait it cut short
+  return wire.problems.length > before ? problems.filter((p) => !waits.has(p)) : problems;
+}
+
+async function runStep(
+  step: Step,
+  wire: KitWire,
+  context: CaseContext,
+  timeout: number,
+  peer: string,
+  reconnect: Reconnect | undefined,
+): Promise<Problem[]> {
   switch (step.kind) {
     case 'call': {
       const payload = typeof step.payload === 'function' ? step.payload(context) : step.payload;
       const reply = await wire.call(step.action, payload, timeout);
       if (reply === undefined) return [noAnswer(wire, `no answer to the kit's ${step.action}`, timeout)];
       if (reply.type === 'error') {
-        return [{ rule: `${step.action} was answered with a CALLERROR (${reply.code}: ${reply.description}); the ${peer} must handle it`, requirement: 'OCPP-J 4.2.3' }];
+        return [
+          {
+            rule: `${step.action} was answered with a CALLERROR (${reply.code}: ${reply.description}); the ${peer} must handle it`,
+            requirement: 'OCPP-J 4.2.3',
+          },
+        ];
       }
       return problemsOf(step.checks, reply.payload, context);
     }
@@ -40,7 +71,8 @@ async function runStep(step: Step, wire: KitWire, context: CaseContext, timeout:
       const reply = await wire.callFrame(step.frame(messageId), messageId, '(refused)', {}, timeout);
       if (reply === undefined) return [noAnswer(wire, 'no CALLERROR for a frame that must be refused', timeout)];
       const requirement = step.requirement ?? 'OCPP-J 4.3';
-      if (reply.type === 'result') return [{ rule: 'a CALLRESULT for a frame that must be refused with a CALLERROR', requirement }];
+      if (reply.type === 'result')
+        return [{ rule: 'a CALLRESULT for a frame that must be refused with a CALLERROR', requirement }];
       if (step.codes.length > 0 && !step.codes.includes(reply.code)) {
         return [{ rule: `the CALLERROR code is ${reply.code}; expected ${step.codes.join(' or ')}`, requirement }];
       }
@@ -81,7 +113,7 @@ export async function runSteps(
 ): Promise<Problem[]> {
   const problemsBefore = wire.problems.length;
   for (const step of testCase.steps) {
-    const problems = await runStep(step, wire, context, testCase.timeout ?? timeout, peer, reconnect);
+    const problems = await runStepChecked(step, wire, context, testCase.timeout ?? timeout, peer, reconnect);
     if (problems.length > 0 || wire.problems.length > problemsBefore) return problems;
   }
   return [];

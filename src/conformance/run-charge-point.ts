@@ -8,6 +8,7 @@ import { type WebSocket, WebSocketServer } from 'ws';
 import { csmsAnswers } from './answers.ts';
 import { chargePointCases } from './cases/index.ts';
 import { chargePointMonitor } from './monitors.ts';
+import { runSteps } from './run-case.ts';
 import {
   type CommonRunOptions,
   caseContext,
@@ -16,9 +17,9 @@ import {
   DEFAULT_TIMEOUT,
   resultOf,
   selectCases,
+  skippedResult,
   uniqueCounter,
 } from './run-common.ts';
-import { runSteps } from './run-case.ts';
 import type { Answer, CaseContext, CaseResult, Problem, RunResult } from './types.ts';
 import { loadVersion } from './versions.ts';
 import { KitWire } from './wire.ts';
@@ -107,6 +108,10 @@ export async function testChargePoint(options: ChargePointRunOptions): Promise<R
   const results: CaseResult[] = [];
   try {
     for (const [index, testCase] of cases.entries()) {
+      if (options.bail === true && results.some((r) => r.verdict === 'failed')) {
+        results.push(skippedResult(testCase));
+        continue;
+      }
       options.onCaseStart?.(testCase, index, cases.length);
       const caseStarted = Date.now();
       const own: Problem[] = [];

@@ -15,6 +15,8 @@ export interface CommonRunOptions {
   readonly holdMs?: number;
   /** The id tag / id token the kit presents. Default `OCPPKIT-TAG-1`. */
   readonly idTag?: string;
+  /** Stop at the first failed case; the rest are reported skipped. Default `false`. */
+  readonly bail?: boolean;
   /** Called when a case starts. */
   readonly onCaseStart?: (testCase: ConformanceCase, index: number, total: number) => void;
   /** Called with each case's result as it finishes. */
@@ -45,6 +47,22 @@ export function uniqueCounter(): () => number {
 /** A fresh context for one case. */
 export function caseContext(protocol: Subprotocol, identity: string, idTag: string, unique: () => number): CaseContext {
   return { protocol, identity, idTag, vars: new Map(), unique };
+}
+
+/** The result of a case not run because an earlier one failed and the run bails. */
+export function skippedResult(testCase: ConformanceCase): CaseResult {
+  return {
+    id: testCase.id,
+    title: testCase.title,
+    block: testCase.block,
+    useCase: testCase.useCase,
+    requirements: testCase.requirements ?? [],
+    verdict: 'skipped',
+    problems: [],
+    frames: [],
+    durationMs: 0,
+    skipReason: 'an earlier case failed (bail)',
+  };
 }
 
 /** The result of a case that ran on `wire` from frame `frameStart` and problem `problemStart` on. */

@@ -10,6 +10,7 @@ import { chargePointAnswer } from './answers.ts';
 import { bootRequest } from './cases/common.ts';
 import { csmsCases } from './cases/index.ts';
 import { csmsMonitor } from './monitors.ts';
+import { runSteps } from './run-case.ts';
 import {
   type CommonRunOptions,
   caseContext,
@@ -18,9 +19,9 @@ import {
   DEFAULT_TIMEOUT,
   resultOf,
   selectCases,
+  skippedResult,
   uniqueCounter,
 } from './run-common.ts';
-import { runSteps } from './run-case.ts';
 import type { CaseResult, Problem, RunResult } from './types.ts';
 import { loadVersion } from './versions.ts';
 import { KitWire } from './wire.ts';
@@ -41,10 +42,21 @@ export interface CsmsRunOptions extends CommonRunOptions {
 }
 
 /** Opens a WebSocket to `url/identity` offering `protocol`; rejects when the CSMS does not accept it. */
-export function openWebSocket(url: string, identity: string, protocol: Subprotocol, password: string | undefined, timeout: number): Promise<OcppConnection> {
+export function openWebSocket(
+  url: string,
+  identity: string,
+  protocol: Subprotocol,
+  password: string | undefined,
+  timeout: number,
+): Promise<OcppConnection> {
   const headers: Record<string, string> =
-    password === undefined ? {} : { authorization: `Basic ${Buffer.from(`${identity}:${password}`).toString('base64')}` };
-  const socket = new WebSocket(`${url.replace(/\/+$/, '')}/${encodeURIComponent(identity)}`, [protocol], { headers, handshakeTimeout: timeout });
+    password === undefined
+      ? {}
+      : { authorization: `Basic ${Buffer.from(`${identity}:${password}`).toString('base64')}` };
+  const socket = new WebSocket(`${url.replace(/\/+$/, '')}/${encodeURIComponent(identity)}`, [protocol], {
+    headers,
+    handshakeTimeout: timeout,
+  });
   return new Promise((resolve, reject) => {
     socket.once('open', () => {
       if (socket.protocol === protocol) resolve(socket);
@@ -81,6 +93,10 @@ export async function testCsms(options: CsmsRunOptions): Promise<RunResult> {
   let wire: KitWire | undefined;
   let booted = false;
   for (const [index, testCase] of cases.entries()) {
+    if (options.bail === true && results.some((r) => r.verdict === 'failed')) {
+      results.push(skippedResult(testCase));
+      continue;
+    }
     options.onCaseStart?.(testCase, index, cases.length);
     const caseStarted = Date.now();
     const own: Problem[] = [];
@@ -125,5 +141,11 @@ export async function testCsms(options: CsmsRunOptions): Promise<RunResult> {
     options.onCaseEnd?.(result, index, cases.length);
   }
   wire?.close();
-  return { side: 'csms', protocol, results, durationMs: Date.now() - started, passed: results.every((r) => r.verdict !== 'failed') };
+  return {
+    side: 'csms',
+    protocol,
+    results,
+    durationMs: Date.now() - started,
+    passed: results.every((r) => r.verdict !== 'failed'),
+  };
 }

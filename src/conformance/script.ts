@@ -4,7 +4,16 @@
  * one outstanding CALL and transaction continuity are checked by the wire for every case; these add each use
  * case's own rules.
  */
-import type { AwaitStep, CallStep, CaseContext, Check, PauseStep, PayloadSource, RefuseStep, SendStep } from './types.ts';
+import type {
+  AwaitStep,
+  CallStep,
+  CaseContext,
+  Check,
+  PauseStep,
+  PayloadSource,
+  RefuseStep,
+  SendStep,
+} from './types.ts';
 
 type Payload = Readonly<Record<string, unknown>>;
 
@@ -24,7 +33,11 @@ export function call(action: string, payload: PayloadSource, ...checks: Check[])
 }
 
 /** The kit sends `frame` (made with the message id); the peer must answer a CALLERROR with one of `codes`. */
-export function refuse(frame: (messageId: string) => string, codes: readonly string[], requirement?: string): RefuseStep {
+export function refuse(
+  frame: (messageId: string) => string,
+  codes: readonly string[],
+  requirement?: string,
+): RefuseStep {
   return requirement === undefined ? { kind: 'refuse', frame, codes } : { kind: 'refuse', frame, codes, requirement };
 }
 
@@ -100,7 +113,11 @@ export function same(path: string, name: string, requirement?: string): Check {
 }
 
 /** A rule of its own: `holds` says whether the payload keeps it. */
-export function rule(text: string, holds: (payload: Payload, context: CaseContext) => boolean, requirement?: string): Check {
+export function rule(
+  text: string,
+  holds: (payload: Payload, context: CaseContext) => boolean,
+  requirement?: string,
+): Check {
   return (payload, context) => {
     if (holds(payload, context)) return undefined;
     return requirement === undefined ? text : { rule: text, requirement };

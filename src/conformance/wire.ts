@@ -109,17 +109,38 @@ export class KitWire {
     return () => this.#listeners.delete(listener);
   }
 
-  /** Sends a CALL; resolves with the answer, or `undefined` when the connection closed or `timeoutMs` passed. */
+  /**
+   * Sends a CALL; resolves with the answer, or `undefined` when the connection closed, `timeoutMs` passed or the
+   * peer broke a rule meanwhile (an answer with another message id, a second CALL, …).
+   */
   call(action: string, payload: object, timeoutMs: number): Promise<Reply | undefined> {
     const messageId = nextKitMessageId();
-    return this.callFrame(JSON.stringify([MessageType.CALL, messageId, action, payload]), messageId, action, payload, timeoutMs);
+    return this.callFrame(
+      JSON.stringify([MessageType.CALL, messageId, action, payload]),
+      messageId,
+      action,
+      payload,
+      timeoutMs,
+    );
   }
 
   /** Sends a CALL frame as given (possibly a wrong one); resolves like `call`. */
-  callFrame(text: string, messageId: string, action: string, payload: object, timeoutMs: number): Promise<Reply | undefined> {
-    if (this.#pending !== undefined) throw new Error(`the kit already has a CALL outstanding (${this.#pending.action})`);
-    const pending: { messageId: string; action: string; payload: object; reply?: Reply } = { messageId, action, payload };
+  callFrame(
+    text: string,
+    messageId: string,
+    action: string,
+    payload: object,
+    timeoutMs: number,
+  ): Promise<Reply | undefined> {
+    if (this.#pending !== undefined)
+      throw new Error(`the kit already has a CALL outstanding (${this.#pending.action})`);
+    const pending: { messageId: string; action: string; payload: object; reply?: Reply } = {
+      messageId,
+      action,
+      payload,
+    };
     this.#pending = pending;
+    const problemsBefore = this.problems.length;
     this.#send(text);
     return new Promise((resolve) => {
       const finish = (reply: Reply | undefined) => {
@@ -132,7 +153,7 @@ export class KitWire {
       const timer = setTimeout(() => finish(undefined), timeoutMs);
       const stop = this.watch(() => {
         if (pending.reply !== undefined) finish(pending.reply);
-        else if (this.#closed) finish(undefined);
+        else if (this.#closed || this.problems.length > problemsBefore) finish(undefined);
       });
     });
   }
@@ -142,7 +163,11 @@ export class KitWire {
    * counts), once the kit has answered it. Resolves with it, or `undefined` when the connection closed or
    * `timeoutMs` passed.
    */
-  takeCall(action: string, where: (payload: Record<string, unknown>) => boolean, timeoutMs: number): Promise<PeerCall | undefined> {
+  takeCall(
+    action: string,
+    where: (payload: Record<string, unknown>) => boolean,
+    timeoutMs: number,
+  ): Promise<PeerCall | undefined> {
     const find = () => this.peerCalls.find((c) => !c.taken && c.answered && c.action === action && where(c.payload));
     return new Promise((resolve) => {
       const finish = (call: PeerCall | undefined) => {
@@ -219,12 +244,19 @@ export class KitWire {
   #peerCall(messageId: string, action: string, payload: Record<string, unknown>): void {
     const { facts } = this.#options;
     if (this.#unanswered.size > 0) {
-      this.#problem(`a second CALL (${action}) while an earlier CALL was still unanswered: one CALL outstanding at a time`, ONE_OUTSTANDING);
+      this.#problem(
+        `a second CALL (${action}) while an earlier CALL was still unanswered: one CALL outstanding at a time`,
+        ONE_OUTSTANDING,
+      );
     }
     if (this.#options.kitRole === 'csms' && this.peerCalls.length === 0 && action !== 'BootNotification') {
-      this.#problem(`the first CALL on the connection is ${action}, not BootNotification`, facts.protocol === 'ocpp1.6' ? 'OCPP 1.6 4.2' : 'B01.FR.08');
+      this.#problem(
+        `the first CALL on the connection is ${action}, not BootNotification`,
+        facts.protocol === 'ocpp1.6' ? 'OCPP 1.6 4.2' : 'B01.FR.08',
+      );
     }
-    if (this.#peerIds.has(messageId)) this.#problem(`the message id "${messageId}" of a ${action} CALL was used before`, 'OCPP-J 4.1.4');
+    if (this.#peerIds.has(messageId))
+      this.#problem(`the message id "${messageId}" of a ${action} CALL was used before`, 'OCPP-J 4.1.4');
     this.#peerIds.add(messageId);
     if (!maySend(facts, action, this.#peerRole)) {
       this.#problem(`${action} is not a CALL the ${this.#peerRole} sends in ${facts.protocol}`, 'OCPP-J 4.1.6');
@@ -253,7 +285,10 @@ export class KitWire {
     const direction = this.#options.facts.actions[action];
     const sender = direction === 'send-cp-to-csms' ? 'charge-point' : undefined;
     if (sender !== this.#peerRole) {
-      this.#problem(`${action} is not a SEND the ${this.#peerRole} sends in ${this.#options.facts.protocol}`, 'OCPP-J 4.2.4');
+      this.#problem(
+        `${action} is not a SEND the ${this.#peerRole} sends in ${this.#options.facts.protocol}`,
+        'OCPP-J 4.2.4',
+      );
       return;
     }
     this.#schema(`${action}Request`, payload, `${action} SEND`);
@@ -276,12 +311,16 @@ export class KitWire {
     if (frame[0] === MessageType.CALLRESULT) {
       const payload = frame[2];
       this.#schema(`${pending.action}Response`, payload, `${pending.action} response`);
-      for (const problem of this.#options.monitor.peerAnswer(pending.action, pending.payload, payload)) this.problems.push(problem);
+      for (const problem of this.#options.monitor.peerAnswer(pending.action, pending.payload, payload))
+        this.problems.push(problem);
       pending.reply = { type: 'result', payload };
     } else if (frame[0] === MessageType.CALLERROR) {
       const [, , code, description] = frame;
       if (!this.#options.facts.errorCodes.includes(code)) {
-        this.#problem(`a CALLERROR with the code "${code}", which ${this.#options.facts.protocol} does not have`, 'OCPP-J 4.3');
+        this.#problem(
+          `a CALLERROR with the code "${code}", which ${this.#options.facts.protocol} does not have`,
+          'OCPP-J 4.3',
+        );
       }
       pending.reply = { type: 'error', code, description };
     }
@@ -300,6 +339,9 @@ export class KitWire {
           : issue.keyword === 'enum'
             ? `is not one of ${JSON.stringify(issue.params.allowedValues)}`
             : `fails "${issue.keyword}" ${JSON.stringify(issue.params)}`;
-    this.#problem(`the ${what} breaks its schema: ${where} ${detail}`, `${this.#options.facts.protocol} JSON schema ${name}`);
+    this.#problem(
+      `the ${what} breaks its schema: ${where} ${detail}`,
+      `${this.#options.facts.protocol} JSON schema ${name}`,
+    );
   }
 }

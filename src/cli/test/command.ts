@@ -42,7 +42,10 @@ function positiveInteger(name: string, value: string | undefined, fallback: numb
 }
 
 /** Runs `ocppkit test …`; returns the exit code. */
-export async function testCommand(args: string[], out: NodeJS.WritableStream & { isTTY?: boolean } = process.stdout): Promise<number> {
+export async function testCommand(
+  args: string[],
+  out: NodeJS.WritableStream & { isTTY?: boolean } = process.stdout,
+): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
@@ -69,7 +72,14 @@ export async function testCommand(args: string[], out: NodeJS.WritableStream & {
   const common = {
     protocol: protocol as Subprotocol,
     timeout: positiveInteger('timeout', values.timeout, 10_000),
-    ...(values.only === undefined ? {} : { only: values.only.split(',').map((s) => s.trim()).filter(Boolean) }),
+    ...(values.only === undefined
+      ? {}
+      : {
+          only: values.only
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean),
+        }),
     ...(values['id-tag'] === undefined ? {} : { idTag: values['id-tag'] }),
     onCaseStart: progress.onCaseStart,
     onCaseEnd: progress.onCaseEnd,
@@ -77,7 +87,10 @@ export async function testCommand(args: string[], out: NodeJS.WritableStream & {
   let run: RunResult;
   try {
     if (side === 'csms') {
-      if (url === undefined) throw new TestUsageError('test csms needs the CSMS URL, e.g. ocppkit test csms ws://localhost:9000 --protocol ocpp1.6');
+      if (url === undefined)
+        throw new TestUsageError(
+          'test csms needs the CSMS URL, e.g. ocppkit test csms ws://localhost:9000 --protocol ocpp1.6',
+        );
       out.write(`ocppkit test: CSMS at ${url}, ${protocol}\n`);
       run = await testCsms({
         ...common,
@@ -91,10 +104,13 @@ export async function testCommand(args: string[], out: NodeJS.WritableStream & {
         port: positiveInteger('port', values.port, 9000),
         ...(values.host === undefined ? {} : { host: values.host }),
         connectTimeout: positiveInteger('connect-timeout', values['connect-timeout'], 60_000),
-        onListening: (listening) => out.write(`ocppkit test: waiting for a ${protocol} charge point at ${listening}/<identity>\n`),
+        onListening: (listening) =>
+          out.write(`ocppkit test: waiting for a ${protocol} charge point at ${listening}/<identity>\n`),
       });
     } else {
-      throw new TestUsageError(side === undefined ? 'test needs a side: csms or charge-point' : `unknown side ${side}: csms or charge-point`);
+      throw new TestUsageError(
+        side === undefined ? 'test needs a side: csms or charge-point' : `unknown side ${side}: csms or charge-point`,
+      );
     }
   } catch (error) {
     if (error instanceof RangeError) throw new TestUsageError(error.message);
@@ -103,6 +119,8 @@ export async function testCommand(args: string[], out: NodeJS.WritableStream & {
   progress.done();
   if (values.junit !== undefined) writeFileSync(values.junit, junitReport(run));
   if (values.report !== undefined) writeFileSync(values.report, markdownReport(run));
-  out.write(`\n${summaryTable(run)}\n\n${run.results.length} cases in ${(run.durationMs / 1000).toFixed(1)} s: ${run.passed ? 'all passed' : 'FAILED'}\n`);
+  out.write(
+    `\n${summaryTable(run)}\n\n${run.results.length} cases in ${(run.durationMs / 1000).toFixed(1)} s: ${run.passed ? 'all passed' : 'FAILED'}\n`,
+  );
   return run.passed ? 0 : 1;
 }

@@ -48,17 +48,37 @@ export const PROFILE = {
 /** The error codes that answer a payload its schema refuses, per version. */
 function payloadCodes(protocol: Subprotocol): string[] {
   return protocol === 'ocpp1.6'
-    ? ['FormationViolation', 'OccurenceConstraintViolation', 'PropertyConstraintViolation', 'TypeConstraintViolation', 'ProtocolError']
-    : ['FormatViolation', 'OccurrenceConstraintViolation', 'PropertyConstraintViolation', 'TypeConstraintViolation', 'ProtocolError'];
+    ? [
+        'FormationViolation',
+        'OccurenceConstraintViolation',
+        'PropertyConstraintViolation',
+        'TypeConstraintViolation',
+        'ProtocolError',
+      ]
+    : [
+        'FormatViolation',
+        'OccurrenceConstraintViolation',
+        'PropertyConstraintViolation',
+        'TypeConstraintViolation',
+        'ProtocolError',
+      ];
 }
 
 /**
  * The OCPP-J cases, for either side: what the peer must refuse and how. `prefix` is `CSMS` or `CP`; `action` a
  * CALL the kit's side sends (to break), `foreign` one only the peer's side sends (so the peer must not take it).
  */
-export function rpcCases(prefix: string, protocol: Subprotocol, action: { name: string; missing: object; wrongType: object }, foreign: string): ConformanceCase[] {
+export function rpcCases(
+  prefix: string,
+  protocol: Subprotocol,
+  action: { name: string; missing: object; wrongType: object },
+  foreign: string,
+): ConformanceCase[] {
   const block = protocol === 'ocpp1.6' ? PROFILE.rpc : BLOCK.RPC;
-  const malformedCodes = protocol === 'ocpp1.6' ? ['FormationViolation', 'ProtocolError'] : ['RpcFrameworkError', 'FormatViolation', 'ProtocolError'];
+  const malformedCodes =
+    protocol === 'ocpp1.6'
+      ? ['FormationViolation', 'ProtocolError']
+      : ['RpcFrameworkError', 'FormatViolation', 'ProtocolError'];
   return [
     {
       id: `${prefix}-RPC-01`,

@@ -14,16 +14,28 @@ const requestId = (c: CaseContext) => {
 };
 const sameRequest = (requirement: string) => same('requestId', 'requestId', requirement);
 const resultsMatch = (list: string, requirement: string) =>
-  rule(`${list} has one result per item asked, for the same component and variable`, (p) => Array.isArray(p[list]) && p[list].length === 1 && p[list][0]?.component?.name === 'OCPPCommCtrlr' && p[list][0]?.variable?.name === 'HeartbeatInterval', requirement);
+  rule(
+    `${list} has one result per item asked, for the same component and variable`,
+    (p) =>
+      Array.isArray(p[list]) &&
+      p[list].length === 1 &&
+      p[list][0]?.component?.name === 'OCPPCommCtrlr' &&
+      p[list][0]?.variable?.name === 'HeartbeatInterval',
+    requirement,
+  );
 const trigger = (id: string, requestedMessage: string, title: string, extra: object = {}): ConformanceCase => ({
   id,
   title,
   block: BLOCK.F,
   useCase: 'F06',
   requirements: ['F06.FR.04', 'F06.FR.05'],
-  steps: [call('TriggerMessage', { requestedMessage, ...extra }, oneOf('status', ['Accepted'], 'F06.FR.05')), expectCall(requestedMessage, undefined)],
+  steps: [
+    call('TriggerMessage', { requestedMessage, ...extra }, oneOf('status', ['Accepted'], 'F06.FR.05')),
+    expectCall(requestedMessage, undefined),
+  ],
 });
-const ofTransaction = (p: Readonly<Record<string, unknown>>, c: CaseContext) => (p.transactionInfo as { transactionId?: unknown }).transactionId === c.vars.get('transactionId');
+const ofTransaction = (p: Readonly<Record<string, unknown>>, c: CaseContext) =>
+  (p.transactionInfo as { transactionId?: unknown }).transactionId === c.vars.get('transactionId');
 
 /** Every charge-point case of a 2.x version. */
 export function chargePointV2Cases(protocol: Exclude<Subprotocol, 'ocpp1.6'>): ConformanceCase[] {
@@ -34,7 +46,9 @@ export function chargePointV2Cases(protocol: Exclude<Subprotocol, 'ocpp1.6'>): C
       block: BLOCK.B,
       useCase: 'B01',
       requirements: ['B01.FR.01', 'B01.FR.08', 'B01.FR.09'],
-      steps: [expectCall('BootNotification', undefined, present('reason', 'B01.FR.09'), present('chargingStation.model'))],
+      steps: [
+        expectCall('BootNotification', undefined, present('reason', 'B01.FR.09'), present('chargingStation.model')),
+      ],
     },
     {
       id: 'CP-B-02',
@@ -42,7 +56,14 @@ export function chargePointV2Cases(protocol: Exclude<Subprotocol, 'ocpp1.6'>): C
       block: BLOCK.B,
       useCase: 'B06',
       requirements: ['B06.FR.01', 'B06.FR.02'],
-      steps: [call('GetVariables', { getVariableData: [heartbeatInterval] }, resultsMatch('getVariableResult', 'B06.FR.02'), oneOf('getVariableResult.0.attributeStatus', ['Accepted']))],
+      steps: [
+        call(
+          'GetVariables',
+          { getVariableData: [heartbeatInterval] },
+          resultsMatch('getVariableResult', 'B06.FR.02'),
+          oneOf('getVariableResult.0.attributeStatus', ['Accepted']),
+        ),
+      ],
     },
     {
       id: 'CP-B-03',
@@ -50,7 +71,13 @@ export function chargePointV2Cases(protocol: Exclude<Subprotocol, 'ocpp1.6'>): C
       block: BLOCK.B,
       useCase: 'B06',
       requirements: ['B06.FR.06'],
-      steps: [call('GetVariables', { getVariableData: [{ component: { name: 'KitUnknownComponent' }, variable: { name: 'Enabled' } }] }, oneOf('getVariableResult.0.attributeStatus', ['UnknownComponent'], 'B06.FR.06'))],
+      steps: [
+        call(
+          'GetVariables',
+          { getVariableData: [{ component: { name: 'KitUnknownComponent' }, variable: { name: 'Enabled' } }] },
+          oneOf('getVariableResult.0.attributeStatus', ['UnknownComponent'], 'B06.FR.06'),
+        ),
+      ],
     },
     {
       id: 'CP-B-04',
@@ -58,7 +85,14 @@ export function chargePointV2Cases(protocol: Exclude<Subprotocol, 'ocpp1.6'>): C
       block: BLOCK.B,
       useCase: 'B05',
       requirements: ['B05.FR.01', 'B05.FR.02'],
-      steps: [call('SetVariables', { setVariableData: [{ ...heartbeatInterval, attributeValue: '300' }] }, resultsMatch('setVariableResult', 'B05.FR.02'), oneOf('setVariableResult.0.attributeStatus', ['Accepted', 'RebootRequired']))],
+      steps: [
+        call(
+          'SetVariables',
+          { setVariableData: [{ ...heartbeatInterval, attributeValue: '300' }] },
+          resultsMatch('setVariableResult', 'B05.FR.02'),
+          oneOf('setVariableResult.0.attributeStatus', ['Accepted', 'RebootRequired']),
+        ),
+      ],
     },
     {
       id: 'CP-B-05',
@@ -67,7 +101,11 @@ export function chargePointV2Cases(protocol: Exclude<Subprotocol, 'ocpp1.6'>): C
       useCase: 'B07',
       requirements: ['B07.FR.01', 'B07.FR.04', 'B07.FR.10', 'B07.FR.12'],
       steps: [
-        call('GetBaseReport', (c) => ({ requestId: requestId(c), reportBase: 'FullInventory' }), oneOf('status', ['Accepted'], 'B07.FR.12')),
+        call(
+          'GetBaseReport',
+          (c) => ({ requestId: requestId(c), reportBase: 'FullInventory' }),
+          oneOf('status', ['Accepted'], 'B07.FR.12'),
+        ),
         expectCall('NotifyReport', undefined, sameRequest('B07.FR.04'), oneOf('seqNo', [0], 'B07.FR.10')),
       ],
     },
@@ -77,7 +115,10 @@ export function chargePointV2Cases(protocol: Exclude<Subprotocol, 'ocpp1.6'>): C
       block: BLOCK.B,
       useCase: 'B11',
       requirements: ['B11.FR.01', 'B11.FR.04'],
-      steps: [call('Reset', { type: 'OnIdle' }, oneOf('status', ['Accepted'])), expectCall('BootNotification', undefined, present('reason', 'B01.FR.09'))],
+      steps: [
+        call('Reset', { type: 'OnIdle' }, oneOf('status', ['Accepted'])),
+        expectCall('BootNotification', undefined, present('reason', 'B01.FR.09')),
+      ],
     },
     {
       id: 'CP-C-01',
@@ -93,7 +134,15 @@ export function chargePointV2Cases(protocol: Exclude<Subprotocol, 'ocpp1.6'>): C
       useCase: 'D01',
       requirements: ['D02.FR.01'],
       steps: [
-        call('SendLocalList', (c) => ({ versionNumber: 7, updateType: 'Full', localAuthorizationList: [{ idToken: token(c), idTokenInfo: { status: 'Accepted' } }] }), oneOf('status', ['Accepted'])),
+        call(
+          'SendLocalList',
+          (c) => ({
+            versionNumber: 7,
+            updateType: 'Full',
+            localAuthorizationList: [{ idToken: token(c), idTokenInfo: { status: 'Accepted' } }],
+          }),
+          oneOf('status', ['Accepted']),
+        ),
         call('GetLocalListVersion', {}, oneOf('versionNumber', [7], 'D02.FR.01')),
       ],
     },
@@ -111,10 +160,14 @@ export function chargePointV2Cases(protocol: Exclude<Subprotocol, 'ocpp1.6'>): C
       useCase: 'F02',
       requirements: ['F01.FR.04', 'F03.FR.07', 'F03.FR.03'],
       steps: [
-        call('RequestStartTransaction', (c) => {
-          c.vars.set('remoteStartId', c.unique());
-          return { idToken: token(c), remoteStartId: c.vars.get('remoteStartId'), evseId: 1 };
-        }, oneOf('status', ['Accepted'])),
+        call(
+          'RequestStartTransaction',
+          (c) => {
+            c.vars.set('remoteStartId', c.unique());
+            return { idToken: token(c), remoteStartId: c.vars.get('remoteStartId'), evseId: 1 };
+          },
+          oneOf('status', ['Accepted']),
+        ),
         expectCall(
           'TransactionEvent',
           (p, c) => (p.transactionInfo as { remoteStartId?: unknown }).remoteStartId === c.vars.get('remoteStartId'),
@@ -123,8 +176,16 @@ export function chargePointV2Cases(protocol: Exclude<Subprotocol, 'ocpp1.6'>): C
             return undefined;
           },
         ),
-        call('RequestStopTransaction', (c) => ({ transactionId: c.vars.get('transactionId') }), oneOf('status', ['Accepted'], 'F03.FR.07')),
-        expectCall('TransactionEvent', (p, c) => ofTransaction(p, c) && p.eventType === 'Ended', oneOf('transactionInfo.stoppedReason', ['Remote'], 'F03.FR.03')),
+        call(
+          'RequestStopTransaction',
+          (c) => ({ transactionId: c.vars.get('transactionId') }),
+          oneOf('status', ['Accepted'], 'F03.FR.07'),
+        ),
+        expectCall(
+          'TransactionEvent',
+          (p, c) => ofTransaction(p, c) && p.eventType === 'Ended',
+          oneOf('transactionInfo.stoppedReason', ['Remote'], 'F03.FR.03'),
+        ),
       ],
     },
     {
@@ -133,11 +194,21 @@ export function chargePointV2Cases(protocol: Exclude<Subprotocol, 'ocpp1.6'>): C
       block: BLOCK.F,
       useCase: 'F03',
       requirements: ['F03.FR.08'],
-      steps: [call('RequestStopTransaction', { transactionId: 'kit-no-such-transaction' }, oneOf('status', ['Rejected'], 'F03.FR.08'))],
+      steps: [
+        call(
+          'RequestStopTransaction',
+          { transactionId: 'kit-no-such-transaction' },
+          oneOf('status', ['Rejected'], 'F03.FR.08'),
+        ),
+      ],
     },
     trigger('CP-F-03', 'Heartbeat', 'TriggerMessage Heartbeat is Accepted and a Heartbeat follows'),
-    trigger('CP-F-04', 'StatusNotification', 'TriggerMessage StatusNotification of EVSE 1 is Accepted and it follows', { evse: { id: 1, connectorId: 1 } }),
-    trigger('CP-F-05', 'MeterValues', 'TriggerMessage MeterValues is Accepted and MeterValues follow', { evse: { id: 1 } }),
+    trigger('CP-F-04', 'StatusNotification', 'TriggerMessage StatusNotification of EVSE 1 is Accepted and it follows', {
+      evse: { id: 1, connectorId: 1 },
+    }),
+    trigger('CP-F-05', 'MeterValues', 'TriggerMessage MeterValues is Accepted and MeterValues follow', {
+      evse: { id: 1 },
+    }),
     {
       id: 'CP-F-06',
       title: 'UnlockConnector of EVSE 1 is answered with an unlock status',
@@ -147,12 +218,17 @@ export function chargePointV2Cases(protocol: Exclude<Subprotocol, 'ocpp1.6'>): C
     },
     {
       id: 'CP-G-01',
-      title: 'ChangeAvailability of EVSE 1 to Inoperative and back is Accepted, each change followed by a StatusNotification',
+      title:
+        'ChangeAvailability of EVSE 1 to Inoperative and back is Accepted, each change followed by a StatusNotification',
       block: BLOCK.G,
       useCase: 'G03',
       requirements: ['G03.FR.01', 'G03.FR.04'],
       steps: [
-        call('ChangeAvailability', { operationalStatus: 'Inoperative', evse: { id: 1 } }, oneOf('status', ['Accepted'])),
+        call(
+          'ChangeAvailability',
+          { operationalStatus: 'Inoperative', evse: { id: 1 } },
+          oneOf('status', ['Accepted']),
+        ),
         expectCall('StatusNotification', (p) => p.evseId === 1 && p.connectorStatus === 'Unavailable'),
         call('ChangeAvailability', { operationalStatus: 'Operative', evse: { id: 1 } }, oneOf('status', ['Accepted'])),
         expectCall('StatusNotification', (p) => p.evseId === 1 && p.connectorStatus === 'Available'),
@@ -164,7 +240,9 @@ export function chargePointV2Cases(protocol: Exclude<Subprotocol, 'ocpp1.6'>): C
       block: BLOCK.G,
       useCase: 'G04',
       requirements: ['G03.FR.03'],
-      steps: [call('ChangeAvailability', { operationalStatus: 'Operative' }, oneOf('status', ['Accepted'], 'G03.FR.03'))],
+      steps: [
+        call('ChangeAvailability', { operationalStatus: 'Operative' }, oneOf('status', ['Accepted'], 'G03.FR.03')),
+      ],
     },
     {
       id: 'CP-H-01',
@@ -173,11 +251,19 @@ export function chargePointV2Cases(protocol: Exclude<Subprotocol, 'ocpp1.6'>): C
       useCase: 'H01',
       requirements: ['H01.FR.03'],
       steps: [
-        call('ReserveNow', (c) => {
-          c.vars.set('reservationId', c.unique());
-          return { id: c.vars.get('reservationId'), expiryDateTime: isoIn(3600), idToken: token(c), evseId: 1 };
-        }, oneOf('status', ['Accepted'], 'H01.FR.03')),
-        call('CancelReservation', (c) => ({ reservationId: c.vars.get('reservationId') }), oneOf('status', ['Accepted'])),
+        call(
+          'ReserveNow',
+          (c) => {
+            c.vars.set('reservationId', c.unique());
+            return { id: c.vars.get('reservationId'), expiryDateTime: isoIn(3600), idToken: token(c), evseId: 1 };
+          },
+          oneOf('status', ['Accepted'], 'H01.FR.03'),
+        ),
+        call(
+          'CancelReservation',
+          (c) => ({ reservationId: c.vars.get('reservationId') }),
+          oneOf('status', ['Accepted']),
+        ),
       ],
     },
     {
@@ -193,10 +279,27 @@ export function chargePointV2Cases(protocol: Exclude<Subprotocol, 'ocpp1.6'>): C
       block: BLOCK.K,
       useCase: 'K01',
       steps: [
-        call('SetChargingProfile', {
-          evseId: 1,
-          chargingProfile: { id: 201, stackLevel: 0, chargingProfilePurpose: 'TxDefaultProfile', chargingProfileKind: 'Absolute', chargingSchedule: [{ id: 1, startSchedule: isoNow(), chargingRateUnit: 'A', chargingSchedulePeriod: [{ startPeriod: 0, limit: 16 }] }] },
-        }, oneOf('status', ['Accepted', 'Rejected'])),
+        call(
+          'SetChargingProfile',
+          {
+            evseId: 1,
+            chargingProfile: {
+              id: 201,
+              stackLevel: 0,
+              chargingProfilePurpose: 'TxDefaultProfile',
+              chargingProfileKind: 'Absolute',
+              chargingSchedule: [
+                {
+                  id: 1,
+                  startSchedule: isoNow(),
+                  chargingRateUnit: 'A',
+                  chargingSchedulePeriod: [{ startPeriod: 0, limit: 16 }],
+                },
+              ],
+            },
+          },
+          oneOf('status', ['Accepted', 'Rejected']),
+        ),
         call('ClearChargingProfile', { chargingProfileId: 201 }, oneOf('status', ['Accepted', 'Unknown'])),
       ],
     },
@@ -213,7 +316,11 @@ export function chargePointV2Cases(protocol: Exclude<Subprotocol, 'ocpp1.6'>): C
       block: BLOCK.K,
       useCase: 'K09',
       steps: [
-        call('GetChargingProfiles', (c) => ({ requestId: requestId(c), chargingProfile: { chargingProfilePurpose: 'TxDefaultProfile' } }), oneOf('status', ['Accepted', 'NoProfiles'])),
+        call(
+          'GetChargingProfiles',
+          (c) => ({ requestId: requestId(c), chargingProfile: { chargingProfilePurpose: 'TxDefaultProfile' } }),
+          oneOf('status', ['Accepted', 'NoProfiles']),
+        ),
       ],
     },
     {
@@ -223,7 +330,14 @@ export function chargePointV2Cases(protocol: Exclude<Subprotocol, 'ocpp1.6'>): C
       useCase: 'L01',
       requirements: ['L01.FR.01'],
       steps: [
-        call('UpdateFirmware', (c) => ({ requestId: requestId(c), firmware: { location: 'https://firmware.example/kit.bin', retrieveDateTime: isoNow() } }), oneOf('status', ['Accepted'])),
+        call(
+          'UpdateFirmware',
+          (c) => ({
+            requestId: requestId(c),
+            firmware: { location: 'https://firmware.example/kit.bin', retrieveDateTime: isoNow() },
+          }),
+          oneOf('status', ['Accepted']),
+        ),
         expectCall('FirmwareStatusNotification', undefined, sameRequest('L01.FR.01')),
       ],
     },
@@ -232,7 +346,13 @@ export function chargePointV2Cases(protocol: Exclude<Subprotocol, 'ocpp1.6'>): C
       title: 'GetInstalledCertificateIds is answered Accepted or NotFound',
       block: BLOCK.M,
       useCase: 'M03',
-      steps: [call('GetInstalledCertificateIds', { certificateType: ['CSMSRootCertificate'] }, oneOf('status', ['Accepted', 'NotFound']))],
+      steps: [
+        call(
+          'GetInstalledCertificateIds',
+          { certificateType: ['CSMSRootCertificate'] },
+          oneOf('status', ['Accepted', 'NotFound']),
+        ),
+      ],
     },
     {
       id: 'CP-N-01',
@@ -241,8 +361,21 @@ export function chargePointV2Cases(protocol: Exclude<Subprotocol, 'ocpp1.6'>): C
       useCase: 'N01',
       requirements: ['N01.FR.01', 'N01.FR.07', 'N01.FR.08'],
       steps: [
-        call('GetLog', (c) => ({ logType: 'DiagnosticsLog', requestId: requestId(c), log: { remoteLocation: 'https://logs.example/' } }), oneOf('status', ['Accepted', 'AcceptedCanceled'], 'N01.FR.01')),
-        expectCall('LogStatusNotification', undefined, sameRequest('N01.FR.07'), oneOf('status', ['Uploading'], 'N01.FR.08')),
+        call(
+          'GetLog',
+          (c) => ({
+            logType: 'DiagnosticsLog',
+            requestId: requestId(c),
+            log: { remoteLocation: 'https://logs.example/' },
+          }),
+          oneOf('status', ['Accepted', 'AcceptedCanceled'], 'N01.FR.01'),
+        ),
+        expectCall(
+          'LogStatusNotification',
+          undefined,
+          sameRequest('N01.FR.07'),
+          oneOf('status', ['Uploading'], 'N01.FR.08'),
+        ),
       ],
     },
     {
@@ -250,14 +383,22 @@ export function chargePointV2Cases(protocol: Exclude<Subprotocol, 'ocpp1.6'>): C
       title: 'GetDisplayMessages is answered Accepted or Unknown',
       block: BLOCK.O,
       useCase: 'O03',
-      steps: [call('GetDisplayMessages', (c) => ({ requestId: requestId(c) }), oneOf('status', ['Accepted', 'Unknown']))],
+      steps: [
+        call('GetDisplayMessages', (c) => ({ requestId: requestId(c) }), oneOf('status', ['Accepted', 'Unknown'])),
+      ],
     },
     {
       id: 'CP-P-01',
       title: 'DataTransfer for a vendor the station does not know is answered UnknownVendorId',
       block: BLOCK.P,
       useCase: 'P01',
-      steps: [call('DataTransfer', { vendorId: 'org.ocppkit.unknown', messageId: 'probe' }, oneOf('status', ['UnknownVendorId']))],
+      steps: [
+        call(
+          'DataTransfer',
+          { vendorId: 'org.ocppkit.unknown', messageId: 'probe' },
+          oneOf('status', ['UnknownVendorId']),
+        ),
+      ],
     },
     ...rpcCases('CP', protocol, { name: 'Reset', missing: {}, wrongType: { type: 3 } }, 'BootNotification'),
   ];

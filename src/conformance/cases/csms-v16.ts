@@ -7,9 +7,18 @@ const AUTHORIZATION = ['Accepted', 'Blocked', 'Expired', 'Invalid', 'ConcurrentT
 const REGISTRATION = ['Accepted', 'Pending', 'Rejected'];
 const CLOCK_TOLERANCE = 300;
 
-const start = (connectorId: number) => (c: CaseContext) => ({ connectorId, idTag: c.idTag, meterStart: 0, timestamp: isoNow() });
+const start = (connectorId: number) => (c: CaseContext) => ({
+  connectorId,
+  idTag: c.idTag,
+  meterStart: 0,
+  timestamp: isoNow(),
+});
 const tx = (c: CaseContext) => c.vars.get('transactionId') as number;
-const transactionIdIsInteger = rule('transactionId is an integer', (p) => Number.isInteger(p.transactionId), 'OCPP 1.6 6.46');
+const transactionIdIsInteger = rule(
+  'transactionId is an integer',
+  (p) => Number.isInteger(p.transactionId),
+  'OCPP 1.6 6.46',
+);
 
 /** The session every 1.6 charge point goes through, answered by the CSMS. */
 const core: ConformanceCase[] = [
@@ -70,7 +79,10 @@ const core: ConformanceCase[] = [
       call(
         'Heartbeat',
         {},
-        rule('the second currentTime is not before the first', (p, c) => Date.parse(p.currentTime as string) >= Date.parse(c.vars.get('first') as string)),
+        rule(
+          'the second currentTime is not before the first',
+          (p, c) => Date.parse(p.currentTime as string) >= Date.parse(c.vars.get('first') as string),
+        ),
       ),
     ],
   },
@@ -127,7 +139,13 @@ const core: ConformanceCase[] = [
     block: PROFILE.core,
     useCase: '4.8',
     steps: [
-      call('StartTransaction', start(1), transactionIdIsInteger, oneOf('idTagInfo.status', AUTHORIZATION), keep('transactionId', 'transactionId')),
+      call(
+        'StartTransaction',
+        start(1),
+        transactionIdIsInteger,
+        oneOf('idTagInfo.status', AUTHORIZATION),
+        keep('transactionId', 'transactionId'),
+      ),
       call('StopTransaction', (c) => ({ transactionId: tx(c), meterStop: 10, timestamp: isoNow() })),
     ],
   },
@@ -139,7 +157,11 @@ const core: ConformanceCase[] = [
     steps: [
       call('StartTransaction', start(1), transactionIdIsInteger, keep('transactionId', 'transactionId')),
       call('MeterValues', (c) => ({ connectorId: 1, transactionId: tx(c), meterValue: v16MeterValue(500) })),
-      call('StopTransaction', (c) => ({ transactionId: tx(c), idTag: c.idTag, meterStop: 1000, timestamp: isoNow(), reason: 'Local' }), oneOf('idTagInfo.status', [...AUTHORIZATION, undefined])),
+      call(
+        'StopTransaction',
+        (c) => ({ transactionId: tx(c), idTag: c.idTag, meterStop: 1000, timestamp: isoNow(), reason: 'Local' }),
+        oneOf('idTagInfo.status', [...AUTHORIZATION, undefined]),
+      ),
     ],
   },
   {
@@ -149,7 +171,16 @@ const core: ConformanceCase[] = [
     useCase: '4.8',
     steps: [
       call('StartTransaction', start(1), keep('transactionId', 'first')),
-      call('StartTransaction', start(2), rule('the second transaction has an id of its own', (p, c) => p.transactionId !== c.vars.get('first'), 'OCPP 1.6 6.46'), keep('transactionId', 'second')),
+      call(
+        'StartTransaction',
+        start(2),
+        rule(
+          'the second transaction has an id of its own',
+          (p, c) => p.transactionId !== c.vars.get('first'),
+          'OCPP 1.6 6.46',
+        ),
+        keep('transactionId', 'second'),
+      ),
       call('StopTransaction', (c) => ({ transactionId: c.vars.get('first'), meterStop: 5, timestamp: isoNow() })),
       call('StopTransaction', (c) => ({ transactionId: c.vars.get('second'), meterStop: 5, timestamp: isoNow() })),
     ],
@@ -182,7 +213,13 @@ const core: ConformanceCase[] = [
     title: 'DataTransfer for a vendor the CSMS does not know is answered with a DataTransfer status',
     block: PROFILE.core,
     useCase: '4.3',
-    steps: [call('DataTransfer', { vendorId: 'org.ocppkit.unknown', messageId: 'probe', data: 'kit' }, oneOf('status', ['Accepted', 'Rejected', 'UnknownMessageId', 'UnknownVendorId']))],
+    steps: [
+      call(
+        'DataTransfer',
+        { vendorId: 'org.ocppkit.unknown', messageId: 'probe', data: 'kit' },
+        oneOf('status', ['Accepted', 'Rejected', 'UnknownMessageId', 'UnknownVendorId']),
+      ),
+    ],
   },
 ];
 
@@ -199,14 +236,19 @@ const firmware: ConformanceCase[] = [
     title: 'A firmware update reported step by step (Downloading to Installed) is confirmed at each step',
     block: PROFILE.firmware,
     useCase: '4.5',
-    steps: ['Downloading', 'Downloaded', 'Installing', 'Installed'].map((status) => call('FirmwareStatusNotification', { status })),
+    steps: ['Downloading', 'Downloaded', 'Installing', 'Installed'].map((status) =>
+      call('FirmwareStatusNotification', { status }),
+    ),
   },
   {
     id: 'CSMS-FW-03',
     title: 'A diagnostics upload reported step by step (Uploading, Uploaded) is confirmed',
     block: PROFILE.firmware,
     useCase: '4.4',
-    steps: [call('DiagnosticsStatusNotification', { status: 'Uploading' }), call('DiagnosticsStatusNotification', { status: 'Uploaded' })],
+    steps: [
+      call('DiagnosticsStatusNotification', { status: 'Uploading' }),
+      call('DiagnosticsStatusNotification', { status: 'Uploaded' }),
+    ],
   },
 ];
 
@@ -218,7 +260,12 @@ const reservation: ConformanceCase[] = [
     useCase: '4.8',
     steps: [
       call('StatusNotification', { connectorId: 1, errorCode: 'NoError', status: 'Reserved' }),
-      call('StartTransaction', (c) => ({ ...start(1)(c), reservationId: 7 }), transactionIdIsInteger, keep('transactionId', 'transactionId')),
+      call(
+        'StartTransaction',
+        (c) => ({ ...start(1)(c), reservationId: 7 }),
+        transactionIdIsInteger,
+        keep('transactionId', 'transactionId'),
+      ),
       call('StopTransaction', (c) => ({ transactionId: tx(c), meterStop: 1, timestamp: isoNow() })),
     ],
   },
@@ -237,21 +284,33 @@ const security: ConformanceCase[] = [
     title: 'SignCertificate is answered Accepted or Rejected',
     block: PROFILE.security,
     useCase: 'A02',
-    steps: [call('SignCertificate', { csr: '-----BEGIN CERTIFICATE REQUEST-----\nkit\n-----END CERTIFICATE REQUEST-----' }, oneOf('status', ['Accepted', 'Rejected']))],
+    steps: [
+      call(
+        'SignCertificate',
+        { csr: '-----BEGIN CERTIFICATE REQUEST-----\nkit\n-----END CERTIFICATE REQUEST-----' },
+        oneOf('status', ['Accepted', 'Rejected']),
+      ),
+    ],
   },
   {
     id: 'CSMS-SEC-03',
     title: 'LogStatusNotification of an upload (Uploading, Uploaded) with its request id is confirmed',
     block: PROFILE.security,
     useCase: 'N01',
-    steps: [call('LogStatusNotification', { status: 'Uploading', requestId: 11 }), call('LogStatusNotification', { status: 'Uploaded', requestId: 11 })],
+    steps: [
+      call('LogStatusNotification', { status: 'Uploading', requestId: 11 }),
+      call('LogStatusNotification', { status: 'Uploaded', requestId: 11 }),
+    ],
   },
   {
     id: 'CSMS-SEC-04',
     title: 'SignedFirmwareStatusNotification of a signed update is confirmed',
     block: PROFILE.security,
     useCase: 'L01',
-    steps: [call('SignedFirmwareStatusNotification', { status: 'Downloading', requestId: 12 }), call('SignedFirmwareStatusNotification', { status: 'SignatureVerified', requestId: 12 })],
+    steps: [
+      call('SignedFirmwareStatusNotification', { status: 'Downloading', requestId: 12 }),
+      call('SignedFirmwareStatusNotification', { status: 'SignatureVerified', requestId: 12 }),
+    ],
   },
 ];
 
@@ -264,7 +323,11 @@ export const CSMS_V16_CASES: readonly ConformanceCase[] = [
   ...rpcCases(
     'CSMS',
     'ocpp1.6',
-    { name: 'StatusNotification', missing: { connectorId: 1, status: 'Available' }, wrongType: { connectorId: 'one', errorCode: 'NoError', status: 'Available' } },
+    {
+      name: 'StatusNotification',
+      missing: { connectorId: 1, status: 'Available' },
+      wrongType: { connectorId: 'one', errorCode: 'NoError', status: 'Available' },
+    },
     'RemoteStartTransaction',
   ),
 ];

@@ -3,20 +3,33 @@
  * can be seen passing. One connector; configuration, local list and reservations kept in memory.
  */
 import { Client } from '../../v16/index.ts';
-import { afterAnswer, now, type ReferenceChargePoint, type ReferenceChargePointOptions, referenceClientOptions } from './shared.ts';
+import {
+  afterAnswer,
+  now,
+  type ReferenceChargePoint,
+  type ReferenceChargePointOptions,
+  referenceClientOptions,
+} from './shared.ts';
 
 type Payload = Record<string, unknown>;
 
 /** Starts a 1.6 reference charge point; it connects, boots and reports connector 1 Available. */
-export async function startReferenceChargePointV16(options: ReferenceChargePointOptions): Promise<ReferenceChargePoint> {
-  const configuration = new Map([['HeartbeatInterval', '300'], ['MeterValueSampleInterval', '60']]);
+export async function startReferenceChargePointV16(
+  options: ReferenceChargePointOptions,
+): Promise<ReferenceChargePoint> {
+  const configuration = new Map([
+    ['HeartbeatInterval', '300'],
+    ['MeterValueSampleInterval', '60'],
+  ]);
   const reservations = new Set<number>();
   let listVersion = 0;
   let transactionId: number | undefined;
   let starting: Promise<unknown> = Promise.resolve();
   let client: Client;
-  const call = (action: string, payload: object) => (client.call as (a: string, p: object) => Promise<Payload>)(action, payload);
-  const status = (connectorId: number, value: string) => call('StatusNotification', { connectorId, errorCode: 'NoError', status: value, timestamp: now() });
+  const call = (action: string, payload: object) =>
+    (client.call as (a: string, p: object) => Promise<Payload>)(action, payload);
+  const status = (connectorId: number, value: string) =>
+    call('StatusNotification', { connectorId, errorCode: 'NoError', status: value, timestamp: now() });
   const boot = async () => {
     await call('BootNotification', { chargePointVendor: 'ocppkit', chargePointModel: 'reference' });
     await status(1, 'Available');
@@ -24,7 +37,11 @@ export async function startReferenceChargePointV16(options: ReferenceChargePoint
   const triggered: Record<string, (connectorId: number) => Promise<unknown>> = {
     Heartbeat: () => call('Heartbeat', {}),
     StatusNotification: (connectorId) => status(connectorId, 'Available'),
-    MeterValues: (connectorId) => call('MeterValues', { connectorId, meterValue: [{ timestamp: now(), sampledValue: [{ value: '1000', unit: 'Wh' }] }] }),
+    MeterValues: (connectorId) =>
+      call('MeterValues', {
+        connectorId,
+        meterValue: [{ timestamp: now(), sampledValue: [{ value: '1000', unit: 'Wh' }] }],
+      }),
     FirmwareStatusNotification: () => call('FirmwareStatusNotification', { status: 'Idle' }),
     BootNotification: () => call('BootNotification', { chargePointVendor: 'ocppkit', chargePointModel: 'reference' }),
     DiagnosticsStatusNotification: () => call('DiagnosticsStatusNotification', { status: 'Idle' }),
@@ -39,7 +56,9 @@ export async function startReferenceChargePointV16(options: ReferenceChargePoint
     onGetConfiguration({ key }: Payload) {
       const asked = (key as string[] | undefined) ?? [...configuration.keys()];
       return {
-        configurationKey: asked.filter((k) => configuration.has(k)).map((k) => ({ key: k, readonly: false, value: configuration.get(k) })),
+        configurationKey: asked
+          .filter((k) => configuration.has(k))
+          .map((k) => ({ key: k, readonly: false, value: configuration.get(k) })),
         unknownKey: asked.filter((k) => !configuration.has(k)),
       };
     },
@@ -57,7 +76,12 @@ export async function startReferenceChargePointV16(options: ReferenceChargePoint
       starting = new Promise((resolve) =>
         afterAnswer(async () => {
           try {
-            const answer = await call('StartTransaction', { connectorId: (connectorId as number | undefined) ?? 1, idTag, meterStart: 0, timestamp: now() });
+            const answer = await call('StartTransaction', {
+              connectorId: (connectorId as number | undefined) ?? 1,
+              idTag,
+              meterStart: 0,
+              timestamp: now(),
+            });
             transactionId = answer.transactionId as number;
           } finally {
             resolve(undefined);
@@ -70,7 +94,9 @@ export async function startReferenceChargePointV16(options: ReferenceChargePoint
       await starting;
       if (id !== transactionId) return { status: 'Rejected' };
       transactionId = undefined;
-      afterAnswer(() => call('StopTransaction', { transactionId: id, meterStop: 100, timestamp: now(), reason: 'Remote' }));
+      afterAnswer(() =>
+        call('StopTransaction', { transactionId: id, meterStop: 100, timestamp: now(), reason: 'Remote' }),
+      );
       return { status: 'Accepted' };
     },
     onUnlockConnector: () => ({ status: 'Unlocked' }),

@@ -5,36 +5,64 @@
  */
 import * as v21 from '../../v21/index.ts';
 import * as v201 from '../../v201/index.ts';
-import { afterAnswer, now, type ReferenceChargePoint, type ReferenceChargePointOptions, referenceClientOptions } from './shared.ts';
+import {
+  afterAnswer,
+  now,
+  type ReferenceChargePoint,
+  type ReferenceChargePointOptions,
+  referenceClientOptions,
+} from './shared.ts';
 
 type Payload = Record<string, unknown>;
 type ComponentVariable = { component: { name: string }; variable: { name: string } };
 
 /** Starts a 2.x reference charging station; it connects, boots and reports EVSE 1 Available. */
 export async function startReferenceChargePointV2(options: ReferenceChargePointOptions): Promise<ReferenceChargePoint> {
-  const variables = new Map([['OCPPCommCtrlr/HeartbeatInterval', '300'], ['ChargingStation/Model', 'reference']]);
+  const variables = new Map([
+    ['OCPPCommCtrlr/HeartbeatInterval', '300'],
+    ['ChargingStation/Model', 'reference'],
+  ]);
   const reservations = new Set<number>();
   let versionNumber = 0;
   let transaction: { id: string; seqNo: number } | undefined;
   let seqNo = 0;
   let bootReason = 'PowerUp';
   let client: v201.Client | v21.Client;
-  const call = (action: string, payload: object) => (client.call as (a: string, p: object) => Promise<Payload>)(action, payload);
-  const status = (connectorStatus: string) => call('StatusNotification', { timestamp: now(), connectorStatus, evseId: 1, connectorId: 1 });
+  const call = (action: string, payload: object) =>
+    (client.call as (a: string, p: object) => Promise<Payload>)(action, payload);
+  const status = (connectorStatus: string) =>
+    call('StatusNotification', { timestamp: now(), connectorStatus, evseId: 1, connectorId: 1 });
   const boot = async () => {
-    await call('BootNotification', { reason: bootReason, chargingStation: { vendorName: 'ocppkit', model: 'reference' } });
+    await call('BootNotification', {
+      reason: bootReason,
+      chargingStation: { vendorName: 'ocppkit', model: 'reference' },
+    });
     await status('Available');
   };
   const event = (eventType: string, triggerReason: string, info: object, extra: object = {}) => {
     const current = transaction as { id: string };
-    return call('TransactionEvent', { eventType, timestamp: now(), triggerReason, seqNo: seqNo++, transactionInfo: { transactionId: current.id, ...info }, evse: { id: 1, connectorId: 1 }, ...extra });
+    return call('TransactionEvent', {
+      eventType,
+      timestamp: now(),
+      triggerReason,
+      seqNo: seqNo++,
+      transactionInfo: { transactionId: current.id, ...info },
+      evse: { id: 1, connectorId: 1 },
+      ...extra,
+    });
   };
-  const meterValue = () => [{ timestamp: now(), sampledValue: [{ value: 1000, measurand: 'Energy.Active.Import.Register', unitOfMeasure: { unit: 'Wh' } }] }];
+  const meterValue = () => [
+    {
+      timestamp: now(),
+      sampledValue: [{ value: 1000, measurand: 'Energy.Active.Import.Register', unitOfMeasure: { unit: 'Wh' } }],
+    },
+  ];
   const triggered: Record<string, () => Promise<unknown>> = {
     Heartbeat: () => call('Heartbeat', {}),
     StatusNotification: () => status('Available'),
     MeterValues: () => call('MeterValues', { evseId: 1, meterValue: meterValue() }),
-    BootNotification: () => call('BootNotification', { reason: 'Triggered', chargingStation: { vendorName: 'ocppkit', model: 'reference' } }),
+    BootNotification: () =>
+      call('BootNotification', { reason: 'Triggered', chargingStation: { vendorName: 'ocppkit', model: 'reference' } }),
     FirmwareStatusNotification: () => call('FirmwareStatusNotification', { status: 'Idle' }),
     LogStatusNotification: () => call('LogStatusNotification', { status: 'Idle' }),
   };
@@ -44,9 +72,14 @@ export async function startReferenceChargePointV2(options: ReferenceChargePointO
       return {
         getVariableResult: (getVariableData as ComponentVariable[]).map((d) => {
           const value = variables.get(key(d));
-          if (value !== undefined) return { attributeStatus: 'Accepted', attributeValue: value, component: d.component, variable: d.variable };
+          if (value !== undefined)
+            return { attributeStatus: 'Accepted', attributeValue: value, component: d.component, variable: d.variable };
           const known = [...variables.keys()].some((k) => k.startsWith(`${d.component.name}/`));
-          return { attributeStatus: known ? 'UnknownVariable' : 'UnknownComponent', component: d.component, variable: d.variable };
+          return {
+            attributeStatus: known ? 'UnknownVariable' : 'UnknownComponent',
+            component: d.component,
+            variable: d.variable,
+          };
         }),
       };
     },
@@ -55,7 +88,11 @@ export async function startReferenceChargePointV2(options: ReferenceChargePointO
         setVariableResult: (setVariableData as (ComponentVariable & { attributeValue: string })[]).map((d) => {
           const known = variables.has(key(d));
           if (known) variables.set(key(d), d.attributeValue);
-          return { attributeStatus: known ? 'Accepted' : 'UnknownVariable', component: d.component, variable: d.variable };
+          return {
+            attributeStatus: known ? 'Accepted' : 'UnknownVariable',
+            component: d.component,
+            variable: d.variable,
+          };
         }),
       };
     },
@@ -64,7 +101,15 @@ export async function startReferenceChargePointV2(options: ReferenceChargePointO
         const entries = [...variables.entries()];
         for (const [i, [name, value]] of entries.entries()) {
           const [component, variable] = name.split('/') as [string, string];
-          await call('NotifyReport', { requestId, generatedAt: now(), seqNo: i, tbc: i < entries.length - 1, reportData: [{ component: { name: component }, variable: { name: variable }, variableAttribute: [{ value }] }] });
+          await call('NotifyReport', {
+            requestId,
+            generatedAt: now(),
+            seqNo: i,
+            tbc: i < entries.length - 1,
+            reportData: [
+              { component: { name: component }, variable: { name: variable }, variableAttribute: [{ value }] },
+            ],
+          });
         }
       });
       return { status: 'Accepted' };
@@ -105,7 +150,8 @@ export async function startReferenceChargePointV2(options: ReferenceChargePointO
     },
     onUnlockConnector: () => ({ status: 'Unlocked' }),
     onChangeAvailability({ operationalStatus, evse }: Payload) {
-      if (evse !== undefined) afterAnswer(() => status(operationalStatus === 'Inoperative' ? 'Unavailable' : 'Available'));
+      if (evse !== undefined)
+        afterAnswer(() => status(operationalStatus === 'Inoperative' ? 'Unavailable' : 'Available'));
       return { status: 'Accepted' };
     },
     onReserveNow({ id }: Payload) {

@@ -14,10 +14,18 @@ export function markdownReport(run: RunResult): string {
     '',
   ];
   for (const r of failed) {
-    out.push(`## ${r.id}: ${r.title}`, '', `Block ${r.block}, use case ${r.useCase}${r.requirements.length > 0 ? `, requirements ${r.requirements.join(', ')}` : ''}.`, '', 'Rules broken:', '');
+    out.push(
+      `## ${r.id}: ${r.title}`,
+      '',
+      `Block ${r.block}, use case ${r.useCase}${r.requirements.length > 0 ? `, requirements ${r.requirements.join(', ')}` : ''}.`,
+      '',
+      'Rules broken:',
+      '',
+    );
     for (const p of r.problems) out.push(`- ${p.rule}${p.requirement === undefined ? '' : ` (${p.requirement})`}`);
     out.push('', 'Frames (`>` sent by the kit, `<` received):', '', '```');
-    for (const f of r.frames) out.push(`${String(f.at).padStart(6)} ms ${f.direction === 'sent' ? '>' : '<'} ${f.text}`);
+    for (const f of r.frames)
+      out.push(`${String(f.at).padStart(6)} ms ${f.direction === 'sent' ? '>' : '<'} ${f.text}`);
     out.push('```', '');
   }
   return out.join('\n');

@@ -15,17 +15,21 @@ export function progressReporter(stream: ProgressStream, intervalMs = 5000) {
   let passed = 0;
   let failed = 0;
   let lastLine = 0;
-  const status = (index: number, total: number, current: string) => `[${index}/${total}] ${passed} passed, ${failed} failed ${current}`;
+  const status = (index: number, total: number, current: string) =>
+    `[${index}/${total}] ${passed} passed, ${failed} failed ${current}`;
   return {
     onCaseStart(testCase: ConformanceCase, index: number, total: number) {
-      if (stream.isTTY === true) stream.write(`\r\x1b[K${status(index, total, `· ${testCase.id} ${testCase.title}`.slice(0, 100))}`);
+      if (stream.isTTY === true)
+        stream.write(`\r\x1b[K${status(index, total, `· ${testCase.id} ${testCase.title}`.slice(0, 100))}`);
     },
     onCaseEnd(result: CaseResult, index: number, total: number) {
       if (result.verdict === 'passed') passed += 1;
       else if (result.verdict === 'failed') failed += 1;
       if (result.verdict === 'failed') {
         const first = result.problems[0];
-        stream.write(`${stream.isTTY === true ? '\r\x1b[K' : ''}FAIL ${result.id} ${result.title}: ${first?.rule ?? ''}\n`);
+        stream.write(
+          `${stream.isTTY === true ? '\r\x1b[K' : ''}FAIL ${result.id} ${result.title}: ${first?.rule ?? ''}\n`,
+        );
       }
       if (stream.isTTY !== true && Date.now() - lastLine >= intervalMs) {
         lastLine = Date.now();

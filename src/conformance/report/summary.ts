@@ -2,7 +2,9 @@
 import type { CaseResult, RunResult } from '../types.ts';
 
 /** Per block, in the order the blocks first appear: passed, failed, skipped. */
-export function summaryRows(results: readonly CaseResult[]): { block: string; passed: number; failed: number; skipped: number }[] {
+export function summaryRows(
+  results: readonly CaseResult[],
+): { block: string; passed: number; failed: number; skipped: number }[] {
   const rows = new Map<string, { block: string; passed: number; failed: number; skipped: number }>();
   for (const r of results) {
     const row = rows.get(r.block) ?? { block: r.block, passed: 0, failed: 0, skipped: 0 };
@@ -15,7 +17,10 @@ export function summaryRows(results: readonly CaseResult[]): { block: string; pa
 /** The summary as a Markdown table, with a total row. */
 export function summaryTable(run: RunResult): string {
   const rows = summaryRows(run.results);
-  const total = rows.reduce((t, r) => ({ passed: t.passed + r.passed, failed: t.failed + r.failed, skipped: t.skipped + r.skipped }), { passed: 0, failed: 0, skipped: 0 });
+  const total = rows.reduce(
+    (t, r) => ({ passed: t.passed + r.passed, failed: t.failed + r.failed, skipped: t.skipped + r.skipped }),
+    { passed: 0, failed: 0, skipped: 0 },
+  );
   const width = Math.max(5, ...rows.map((r) => r.block.length));
   const line = (block: string, p: number | string, f: number | string, s: number | string) =>
     `| ${block.padEnd(width)} | ${String(p).padStart(6)} | ${String(f).padStart(6)} | ${String(s).padStart(7)} |`;
