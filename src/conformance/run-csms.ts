@@ -124,7 +124,7 @@ export async function testCsms(options: CsmsRunOptions): Promise<RunResult> {
       if (reply?.type === 'result' && reply.payload.status === 'Accepted') booted = true;
       else {
         own.push({
-          rule: `before the case, the kit's BootNotification was not accepted (${reply === undefined ? 'no answer' : reply.type === 'error' ? `CALLERROR ${reply.code}` : `status ${String(reply.payload.status)}`}): the CSMS must accept the identity ${identity}`,
+          rule: `before the case, the kit's BootNotification was not accepted (${reply === undefined ? (wire.open ? `no answer within the timeout of ${timeout} ms` : 'the connection closed') : reply.type === 'error' ? `CALLERROR ${reply.code}` : `status ${String(reply.payload.status)}`}): the CSMS must accept the identity ${identity}`,
           requirement: protocol === 'ocpp1.6' ? 'OCPP 1.6 4.2' : 'B01',
         });
       }
