@@ -31,7 +31,8 @@ export const FAULTS: readonly Fault[] = [
 /** Which messages a fault is planted into: the request that the spoiled answer answers. */
 export type Target = (action: string, request: Record<string, unknown>) => boolean;
 
-type Frame = unknown[];
+/** A frame as parsed. */
+export type Frame = unknown[];
 type Payload = Record<string, unknown>;
 
 /** The enum-valued field of an answer, when it has one. */
@@ -95,55 +96,50 @@ export interface FaultProxy {
   close(): Promise<void>;
 }
 
+/** What the proxy does with one frame: the frames to pass on instead (`undefined`: pass it unchanged). */
+export type Rewrite = (frame: Frame, call: { action: string; payload: Payload } | undefined) => Frame[] | undefined;
+
 /**
  * Listens on 127.0.0.1 (any free port) and forwards each connection to `upstream` (same path and subprotocol).
- * Frames from the kit pass unchanged; each answer of the upstream peer to a CALL the kit sent that `target` picks
- * is spoiled with `fault`. The two CALLs the `two-calls` fault plants are answered by the kit; those answers stop
- * here.
+ * `fromUpstream` / `fromDownstream` may rewrite the frames of either side; `call` is the CALL a CALLRESULT
+ * answers. Answers to CALLs the proxy planted (ids `planted-…`) stop here.
  */
-export async function startFaultProxy(upstream: string, fault: Fault, target: Target): Promise<FaultProxy> {
-  const server = new WebSocketServer({
-    host: '127.0.0.1',
-    port: 0,
-    handleProtocols: (offered) => [...offered][0] ?? false,
-  });
+export async function startRelay(upstream: string, rewrites: { fromUpstream?: Rewrite; fromDownstream?: Rewrite }): Promise<FaultProxy> {
+  const server = new WebSocketServer({ host: '127.0.0.1', port: 0, handleProtocols: (offered) => [...offered][0] ?? false });
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   let planted = 0;
-  server.on('connection', (kit, request) => {
-    const peer = new WebSocket(`${upstream}${request.url ?? '/'}`, [kit.protocol]);
-    const calls = new Map<string, { action: string; payload: Payload }>();
-    const toPeer: string[] = [];
-    peer.on('open', () => {
-      for (const text of toPeer.splice(0)) peer.send(text);
+  server.on('connection', (down, request) => {
+    const up = new WebSocket(`${upstream}${request.url ?? '/'}`, [down.protocol]);
+    const callsOf = { up: new Map<string, { action: string; payload: Payload }>(), down: new Map<string, { action: string; payload: Payload }>() };
+    const toUp: string[] = [];
+    up.on('open', () => {
+      for (const text of toUp.splice(0)) up.send(text);
     });
-    kit.on('message', (data) => {
-      const text = data.toString();
+    const pass = (from: 'up' | 'down', text: string) => {
       const frame = JSON.parse(text) as Frame;
-      if (frame[0] === 2) calls.set(frame[1] as string, { action: frame[2] as string, payload: frame[3] as Payload });
+      if (frame[0] === 2) callsOf[from].set(frame[1] as string, { action: frame[2] as string, payload: frame[3] as Payload });
       if ((frame[0] === 3 || frame[0] === 4) && String(frame[1]).startsWith('planted-')) return;
-      if (peer.readyState === WebSocket.OPEN) peer.send(text);
-      else toPeer.push(text);
-    });
-    peer.on('message', (data) => {
-      const text = data.toString();
-      const frame = JSON.parse(text) as Frame;
-      const call = frame[0] === 3 ? calls.get(frame[1] as string) : undefined;
-      if (call !== undefined && target(call.action, call.payload) && applies(fault, call.action, frame[2] as Payload)) {
-        planted += 1;
-        const trigger = (id: string): Frame => [2, id, 'ClearCache', {}];
-        for (const out of spoil(fault, frame, trigger)) kit.send(JSON.stringify(out));
-        return;
+      const rewrite = from === 'up' ? rewrites.fromUpstream : rewrites.fromDownstream;
+      const answered = frame[0] === 3 ? callsOf[from === 'up' ? 'down' : 'up'].get(frame[1] as string) : undefined;
+      const out = rewrite?.(frame, answered);
+      if (out !== undefined) planted += 1;
+      const texts = out === undefined ? [text] : out.map((f) => JSON.stringify(f));
+      for (const t of texts) {
+        if (from === 'up') down.send(t);
+        else if (up.readyState === WebSocket.OPEN) up.send(t);
+        else toUp.push(t);
       }
-      kit.send(text);
-    });
-    const closeBoth = () => {
-      kit.close();
-      peer.close();
     };
-    kit.on('close', closeBoth);
-    peer.on('close', closeBoth);
-    peer.on('error', closeBoth);
-    kit.on('error', closeBoth);
+    down.on('message', (data) => pass('down', data.toString()));
+    up.on('message', (data) => pass('up', data.toString()));
+    const closeBoth = () => {
+      down.close();
+      up.close();
+    };
+    down.on('close', closeBoth);
+    up.on('close', closeBoth);
+    up.on('error', closeBoth);
+    down.on('error', closeBoth);
   });
   const { port } = server.address() as AddressInfo;
   return {
@@ -155,4 +151,17 @@ export async function startFaultProxy(upstream: string, fault: Fault, target: Ta
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * A proxy in front of a correct CSMS (`upstream`): each answer of it to a CALL of the kit that `target` picks is
+ * spoiled with `fault`. The two CALLs the `two-calls` fault plants are answered by the kit; those answers stop here.
+ */
+export function startFaultProxy(upstream: string, fault: Fault, target: Target): Promise<FaultProxy> {
+  return startRelay(upstream, {
+    fromUpstream: (frame, call) => {
+      if (call === undefined || !target(call.action, call.payload) || !applies(fault, call.action, frame[2] as Payload)) return undefined;
+      return spoil(fault, frame, (id) => [2, id, 'ClearCache', {}]);
+    },
+  });
 }
