@@ -105,5 +105,20 @@ export function createConnectionPair(options: ConnectionPairOptions = {}): [Memo
   return [a, b];
 }
 
+/**
+ * A `connect` for the conformance kit's `testCsms` that needs no network: each connection the kit opens is one end
+ * of an in-memory pair, and `serve(identity, connection)` gets the other, e.g.
+ * `(identity, connection) => new MyChargePoint(identity, connection)`.
+ */
+export function inMemoryCsms(
+  serve: (identity: string, connection: MemoryConnection) => unknown,
+): (identity: string, protocol: string) => MemoryConnection {
+  return (identity, protocol) => {
+    const [csmsSide, kitSide] = createConnectionPair({ protocol });
+    serve(identity, csmsSide);
+    return kitSide;
+  };
+}
+
 /** The conformance kit, to run its cases from a test runner (see docs/conformance.md). */
 export * from './conformance/index.ts';
