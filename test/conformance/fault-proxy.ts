@@ -104,20 +104,31 @@ export type Rewrite = (frame: Frame, call: { action: string; payload: Payload } 
  * `fromUpstream` / `fromDownstream` may rewrite the frames of either side; `call` is the CALL a CALLRESULT
  * answers. Answers to CALLs the proxy planted (ids `planted-…`) stop here.
  */
-export async function startRelay(upstream: string, rewrites: { fromUpstream?: Rewrite; fromDownstream?: Rewrite }): Promise<FaultProxy> {
-  const server = new WebSocketServer({ host: '127.0.0.1', port: 0, handleProtocols: (offered) => [...offered][0] ?? false });
+export async function startRelay(
+  upstream: string,
+  rewrites: { fromUpstream?: Rewrite; fromDownstream?: Rewrite },
+): Promise<FaultProxy> {
+  const server = new WebSocketServer({
+    host: '127.0.0.1',
+    port: 0,
+    handleProtocols: (offered) => [...offered][0] ?? false,
+  });
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   let planted = 0;
   server.on('connection', (down, request) => {
     const up = new WebSocket(`${upstream}${request.url ?? '/'}`, [down.protocol]);
-    const callsOf = { up: new Map<string, { action: string; payload: Payload }>(), down: new Map<string, { action: string; payload: Payload }>() };
+    const callsOf = {
+      up: new Map<string, { action: string; payload: Payload }>(),
+      down: new Map<string, { action: string; payload: Payload }>(),
+    };
     const toUp: string[] = [];
     up.on('open', () => {
       for (const text of toUp.splice(0)) up.send(text);
     });
     const pass = (from: 'up' | 'down', text: string) => {
       const frame = JSON.parse(text) as Frame;
-      if (frame[0] === 2) callsOf[from].set(frame[1] as string, { action: frame[2] as string, payload: frame[3] as Payload });
+      if (frame[0] === 2)
+        callsOf[from].set(frame[1] as string, { action: frame[2] as string, payload: frame[3] as Payload });
       if ((frame[0] === 3 || frame[0] === 4) && String(frame[1]).startsWith('planted-')) return;
       const rewrite = from === 'up' ? rewrites.fromUpstream : rewrites.fromDownstream;
       const answered = frame[0] === 3 ? callsOf[from === 'up' ? 'down' : 'up'].get(frame[1] as string) : undefined;
@@ -160,7 +171,8 @@ export async function startRelay(upstream: string, rewrites: { fromUpstream?: Re
 export function startFaultProxy(upstream: string, fault: Fault, target: Target): Promise<FaultProxy> {
   return startRelay(upstream, {
     fromUpstream: (frame, call) => {
-      if (call === undefined || !target(call.action, call.payload) || !applies(fault, call.action, frame[2] as Payload)) return undefined;
+      if (call === undefined || !target(call.action, call.payload) || !applies(fault, call.action, frame[2] as Payload))
+        return undefined;
       return spoil(fault, frame, (id) => [2, id, 'ClearCache', {}]);
     },
   });
