@@ -148,7 +148,7 @@ describe.each(PROTOCOLS)('%s charge point', (protocol) => {
   });
 
   it.each(faults(protocol))('fails on $name', async ({ rewrite, reported }) => {
-    const { run: result, planted } = await run(protocol, rewrite, { timeout: 1000, bail: true });
+    const { run: result, planted } = await run(protocol, rewrite, { timeout: 500, bail: true });
     expect(planted).toBeGreaterThan(0);
     expect(result.passed).toBe(false);
     const rules = result.results.flatMap((r) => r.problems.map((p) => p.rule)).join('\n');
