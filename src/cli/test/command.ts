@@ -25,6 +25,7 @@ export const TEST_USAGE = `  test csms <url>       Run the conformance cases aga
   test options (both sides)
     --only <ids>        Only these cases: ids, id prefixes or use case ids, comma-separated (CSMS-E,CP-B-01,E02)
     --timeout <ms>      Longest wait for any answer or message of the peer (default 10000)
+    --bail              Stop at the first failed case (the rest are reported skipped)
     --id-tag <tag>      Id tag / id token the kit presents (default OCPPKIT-TAG-1)
     --junit <file>      Write a JUnit XML report
     --report <file>     Write a Markdown report (failed cases with their frames and the rules broken)
@@ -59,6 +60,7 @@ export async function testCommand(
       only: { type: 'string' },
       timeout: { type: 'string' },
       'id-tag': { type: 'string' },
+      bail: { type: 'boolean' },
       junit: { type: 'string' },
       report: { type: 'string' },
     },
@@ -81,6 +83,7 @@ export async function testCommand(
             .filter(Boolean),
         }),
     ...(values['id-tag'] === undefined ? {} : { idTag: values['id-tag'] }),
+    bail: values.bail === true,
     onCaseStart: progress.onCaseStart,
     onCaseEnd: progress.onCaseEnd,
   };
