@@ -10,7 +10,7 @@ export {
 } from './reference/index.ts';
 export { junitReport } from './report/junit.ts';
 export { markdownReport } from './report/markdown.ts';
-export { type ProgressStream, progressReporter } from './report/progress.ts';
+export { type ProgressReporter, type ProgressStream, progressReporter } from './report/progress.ts';
 export { summaryRows, summaryTable } from './report/summary.ts';
 export { type ChargePointRunOptions, testChargePoint } from './run-charge-point.ts';
 export type { CommonRunOptions } from './run-common.ts';

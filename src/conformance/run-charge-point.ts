@@ -76,7 +76,12 @@ export async function testChargePoint(options: ChargePointRunOptions): Promise<R
       socket.close(1002, 'subprotocol not offered');
       return;
     }
-    identity = decodeURIComponent((request.url ?? '/').split('/').filter(Boolean).pop() ?? '');
+    const last = (request.url ?? '/').split('/').filter(Boolean).pop() ?? '';
+    try {
+      identity = decodeURIComponent(last);
+    } catch {
+      identity = last; // a malformed percent-encoding: the identity as written
+    }
     wire?.close(1001);
     wire = new KitWire(socket, { facts, kitRole: 'csms', holdMs: options.holdMs ?? DEFAULT_HOLD_MS, answer, monitor });
     for (const arrived of [...arrivals]) arrived();

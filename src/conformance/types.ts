@@ -50,41 +50,55 @@ export type PayloadSource = object | ((context: CaseContext) => object);
 
 /** The kit sends a CALL and expects a CALLRESULT that passes the checks. */
 export interface CallStep {
+  /** The step's kind. */
   readonly kind: 'call';
+  /** The action of the CALL. */
   readonly action: string;
+  /** Its payload. */
   readonly payload: PayloadSource;
+  /** The checks the answer's payload must pass. */
   readonly checks: readonly Check[];
 }
 
 /** The kit sends a frame the peer must refuse, and expects a CALLERROR with one of `codes`. */
 export interface RefuseStep {
+  /** The step's kind. */
   readonly kind: 'refuse';
   /** The frame's text, made with the message id the kit chose. */
   readonly frame: (messageId: string) => string;
   /** The error codes that are right; empty: any code of the version. */
   readonly codes: readonly string[];
+  /** The section the rule comes from. Default `OCPP-J 4.3`. */
   readonly requirement?: string;
 }
 
 /** The peer must send a CALL of `action` (matching `where`) within the case's timeout; the kit answers it. */
 export interface AwaitStep {
+  /** The step's kind. */
   readonly kind: 'await';
+  /** The action of the CALL the peer must send. */
   readonly action: string;
   /** Which of the peer's CALLs of that action this step waits for; others are answered and kept. */
   readonly where?: (payload: Readonly<Record<string, unknown>>, context: CaseContext) => boolean;
+  /** The checks its payload must pass. */
   readonly checks: readonly Check[];
 }
 
 /** The kit sends a SEND (2.1, unconfirmed); the peer must not answer it. */
 export interface SendStep {
+  /** The step's kind. */
   readonly kind: 'send';
+  /** The action of the SEND. */
   readonly action: string;
+  /** Its payload. */
   readonly payload: PayloadSource;
 }
 
 /** Nothing happens for a while (the peer may still send; its frames are checked). */
 export interface PauseStep {
+  /** The step's kind. */
   readonly kind: 'pause';
+  /** How long, in ms. */
   readonly ms: number;
 }
 
@@ -112,6 +126,7 @@ export interface ConformanceCase {
   readonly fresh?: boolean;
   /** How the kit answers the peer's CALLs of these actions during this case, instead of its default answer. */
   readonly answers?: Readonly<Record<string, Answer>>;
+  /** The script: what the kit sends and what it expects, in order. */
   readonly steps: readonly Step[];
 }
 
@@ -120,11 +135,17 @@ export type Verdict = 'passed' | 'failed' | 'skipped';
 
 /** What one case found. */
 export interface CaseResult {
+  /** The case's id. */
   readonly id: string;
+  /** The case's title. */
   readonly title: string;
+  /** Its block or profile. */
   readonly block: string;
+  /** The use case it follows. */
   readonly useCase: string;
+  /** The requirement ids it checks. */
   readonly requirements: readonly string[];
+  /** Passed, failed or skipped. */
   readonly verdict: Verdict;
   /** The rules broken (empty when passed). */
   readonly problems: readonly Problem[];
@@ -138,9 +159,13 @@ export interface CaseResult {
 
 /** What a whole run found. */
 export interface RunResult {
+  /** The side that was tested. */
   readonly side: SideUnderTest;
+  /** The version. */
   readonly protocol: Subprotocol;
+  /** Each case's result, in the order they ran. */
   readonly results: readonly CaseResult[];
+  /** Run time in ms. */
   readonly durationMs: number;
   /** True when no case failed. */
   readonly passed: boolean;

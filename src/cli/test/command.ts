@@ -116,8 +116,11 @@ export async function testCommand(
       );
     }
   } catch (error) {
+    if (error instanceof TestUsageError) throw error;
     if (error instanceof RangeError) throw new TestUsageError(error.message);
-    throw error;
+    // the run could not start (the port is taken, …): no case ran, so none passed
+    process.stderr.write(`ocppkit test: ${(error as Error).message}\n`);
+    return 1;
   }
   progress.done();
   if (values.junit !== undefined) writeFileSync(values.junit, junitReport(run));

@@ -6,12 +6,24 @@ import type { CaseResult, ConformanceCase } from '../types.ts';
 
 /** Where progress goes: a stream with an optional `isTTY`. */
 export interface ProgressStream {
+  /** Writes text. */
   write(text: string): unknown;
+  /** A terminal: progress is one line rewritten in place. */
   isTTY?: boolean;
 }
 
-/** Callbacks for a run's `onCaseStart` / `onCaseEnd`, and `done()` to end the line. */
-export function progressReporter(stream: ProgressStream, intervalMs = 5000) {
+/** What `progressReporter` returns: pass `onCaseStart` and `onCaseEnd` to a run, call `done()` after it. */
+export interface ProgressReporter {
+  /** A case starts. */
+  onCaseStart(testCase: ConformanceCase, index: number, total: number): void;
+  /** A case ended. */
+  onCaseEnd(result: CaseResult, index: number, total: number): void;
+  /** The run ended: clears the live line. */
+  done(): void;
+}
+
+/** Progress of a run on `stream`: a live line on a TTY, otherwise a line every `intervalMs` and one per failure. */
+export function progressReporter(stream: ProgressStream, intervalMs = 5000): ProgressReporter {
   let passed = 0;
   let failed = 0;
   let lastLine = 0;
