@@ -215,13 +215,14 @@ const steps = [
         ['serve', '--port', '0', '--host', '127.0.0.1'],
         {
           cwd: consumer,
-          stdio: ['ignore', 'pipe', 'inherit'],
+          stdio: ['ignore', 'ignore', 'pipe'],
         },
       );
       try {
+        // the demo logs to stderr
         const port = await new Promise<number>((resolve, reject) => {
           const timer = setTimeout(() => reject(new Error('ocppkit serve did not start')), 20_000);
-          serve.stdout.on('data', (chunk: Buffer) => {
+          serve.stderr.on('data', (chunk: Buffer) => {
             const match = /port=(\d+)/.exec(chunk.toString());
             if (match) {
               clearTimeout(timer);

@@ -15,6 +15,7 @@ import {
   progressReporter,
   type RunResult,
   summaryRows,
+  testChargePoint,
   testCsms,
 } from '../../src/conformance/index.ts';
 import { createDemoCsms } from '../../src/demo/index.ts';
@@ -117,6 +118,11 @@ describe('a peer that never answers', () => {
       /BootNotification was not accepted \(no answer within the timeout of 150 ms\)/,
     );
     expect(Date.now() - started).toBeLessThan(3000);
+  });
+
+  it('the charge-point side cannot listen on a port that is taken: the run rejects with the reason', async () => {
+    const port = (server.address() as AddressInfo).port;
+    await expect(testChargePoint({ protocol: 'ocpp1.6', port, connectTimeout: 100 })).rejects.toThrow(/EADDRINUSE/);
   });
 
   it('a CSMS that cannot be reached fails every case with the reason', async () => {
