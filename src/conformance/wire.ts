@@ -160,8 +160,8 @@ export class KitWire {
 
   /**
    * Waits for a CALL of `action` from the peer that `where` accepts and no step took yet (one that already came
-   * counts), once the kit has answered it. Resolves with it, or `undefined` when the connection closed or
-   * `timeoutMs` passed.
+   * counts), once the kit has answered it. Resolves with it, or `undefined` when the connection closed,
+   * `timeoutMs` passed or the peer broke a rule meanwhile.
    */
   takeCall(
     action: string,
@@ -169,6 +169,7 @@ export class KitWire {
     timeoutMs: number,
   ): Promise<PeerCall | undefined> {
     const find = () => this.peerCalls.find((c) => !c.taken && c.answered && c.action === action && where(c.payload));
+    const problemsBefore = this.problems.length;
     return new Promise((resolve) => {
       const finish = (call: PeerCall | undefined) => {
         clearTimeout(timer);
@@ -180,7 +181,7 @@ export class KitWire {
       const stop = this.watch(() => {
         const call = find();
         if (call !== undefined) finish(call);
-        else if (this.#closed) finish(undefined);
+        else if (this.#closed || this.problems.length > problemsBefore) finish(undefined);
       });
       const early = find();
       if (early !== undefined) finish(early);

@@ -147,8 +147,10 @@ describe.each(PROTOCOLS)('%s charge point', (protocol) => {
     expect(result.results.length).toBeGreaterThanOrEqual(20);
   });
 
-  it.each(faults(protocol))('fails on $name', async ({ rewrite, reported }) => {
-    const { run: result, planted } = await run(protocol, rewrite, { timeout: 500, bail: true });
+  it.each(faults(protocol))('fails on $name', async ({ name, rewrite, reported }) => {
+    // a short timeout only where the fault is silence; elsewhere the fault cuts the wait short itself
+    const timeout = name === 'no answer' ? 500 : 5000;
+    const { run: result, planted } = await run(protocol, rewrite, { timeout, bail: true });
     expect(planted).toBeGreaterThan(0);
     expect(result.passed).toBe(false);
     const rules = result.results.flatMap((r) => r.problems.map((p) => p.rule)).join('\n');
