@@ -111,6 +111,7 @@ export async function testChargePoint(options: ChargePointRunOptions): Promise<R
   };
 
   const results: CaseResult[] = [];
+  let absent = false;
   try {
     for (const [index, testCase] of cases.entries()) {
       if (options.bail === true && results.some((r) => r.verdict === 'failed')) {
@@ -120,13 +121,20 @@ export async function testChargePoint(options: ChargePointRunOptions): Promise<R
       options.onCaseStart?.(testCase, index, cases.length);
       const caseStarted = Date.now();
       const own: Problem[] = [];
-      const current = await bootedWire();
+      // once the charge point failed to show up, later cases only take one that is there already
+      const wasAbsent = absent;
+      const current = await bootedWire(absent ? 0 : connectTimeout);
+      if (current === undefined) absent = true;
       const frameStart = current?.frames.length ?? 0;
       const problemStart = current?.problems.length ?? 0;
       context = caseContext(protocol, identity, idTag, unique);
       overrides = testCase.answers ?? {};
       if (current === undefined) {
-        own.push({ rule: `no charge point connected and sent a BootNotification within ${connectTimeout} ms` });
+        own.push({
+          rule: wasAbsent
+            ? 'not run: no charge point is connected (see the first failed case)'
+            : `no charge point connected and sent a BootNotification within ${connectTimeout} ms`,
+        });
       } else {
         own.push(...(await runSteps(testCase, current, context, timeout, 'charge point', bootedWire)));
         // the answers the kit still holds go out under this case's rules

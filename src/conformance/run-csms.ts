@@ -92,6 +92,7 @@ export async function testCsms(options: CsmsRunOptions): Promise<RunResult> {
   const results: CaseResult[] = [];
   let wire: KitWire | undefined;
   let booted = false;
+  let unreachable: string | undefined;
   for (const [index, testCase] of cases.entries()) {
     if (options.bail === true && results.some((r) => r.verdict === 'failed')) {
       results.push(skippedResult(testCase));
@@ -100,6 +101,20 @@ export async function testCsms(options: CsmsRunOptions): Promise<RunResult> {
     options.onCaseStart?.(testCase, index, cases.length);
     const caseStarted = Date.now();
     const own: Problem[] = [];
+    if (unreachable !== undefined) {
+      // a CSMS the kit could not reach: the remaining cases fail at once rather than each waiting again
+      const result = resultOf(
+        testCase,
+        caseStarted,
+        [{ rule: `not run: the kit could not connect (${unreachable})` }],
+        undefined,
+        0,
+        0,
+      );
+      results.push(result);
+      options.onCaseEnd?.(result, index, cases.length);
+      continue;
+    }
     if (testCase.fresh === true || wire === undefined || !wire.open) {
       wire?.close();
       wire = undefined;
@@ -114,6 +129,7 @@ export async function testCsms(options: CsmsRunOptions): Promise<RunResult> {
         });
       } catch (error) {
         own.push({ rule: `could not connect: ${(error as Error).message}` });
+        unreachable ??= (error as Error).message;
       }
     }
     const frameStart = wire?.frames.length ?? 0;

@@ -125,10 +125,32 @@ describe('a peer that never answers', () => {
     await expect(testChargePoint({ protocol: 'ocpp1.6', port, connectTimeout: 100 })).rejects.toThrow(/EADDRINUSE/);
   });
 
-  it('a CSMS that cannot be reached fails every case with the reason', async () => {
-    const run = await testCsms({ protocol: 'ocpp1.6', url: 'ws://127.0.0.1:1', timeout: 500, only: ['CSMS-CORE-03'] });
-    expect(run.passed).toBe(false);
-    expect(run.results[0]?.problems[0]?.rule).toMatch(/^could not connect: /);
+  it('a CSMS that cannot be reached: the first case fails with the reason, the others at once', async () => {
+    const run = await testCsms({
+      protocol: 'ocpp1.6',
+      url: 'ws://127.0.0.1:1',
+      timeout: 500,
+      only: ['CSMS-CORE-03', 'CSMS-CORE-04', 'CSMS-CORE-05'],
+    });
+    expect(run.results.map((r) => r.verdict)).toEqual(['failed', 'failed', 'failed']);
+    expect(run.results[0]?.problems[0]?.rule).toMatch(/^could not connect: .*ECONNREFUSED/);
+    expect(run.results[2]?.problems[0]?.rule).toMatch(/^not run: the kit could not connect \(.*ECONNREFUSED/);
+  });
+
+  it('a charge point that never connects: the first case waits the connect timeout, the others fail at once', async () => {
+    const started = Date.now();
+    const run = await testChargePoint({
+      protocol: 'ocpp2.0.1',
+      port: 0,
+      connectTimeout: 200,
+      only: ['CP-B-01', 'CP-B-02', 'CP-B-03'],
+    });
+    expect(run.results.map((r) => r.problems[0]?.rule)).toEqual([
+      'no charge point connected and sent a BootNotification within 200 ms',
+      'not run: no charge point is connected (see the first failed case)',
+      'not run: no charge point is connected (see the first failed case)',
+    ]);
+    expect(Date.now() - started).toBeLessThan(2000);
   });
 });
 
