@@ -83,13 +83,18 @@ async function runStep(
       const accepts = where === undefined ? () => true : (p: Record<string, unknown>) => where(p, context);
       const deadline = Date.now() + timeout;
       let found = await wire.takeCall(step.action, accepts, timeout);
-      // the peer may come back on a new connection (after a reset): the CALL may arrive there
+      // the peer may come back on a new connection (after a reset): the CALL may arrive there, and what the
+      // peer did wrong on it so far belongs to this case
+      let onNext: Problem[] = [];
       if (found === undefined && !wire.open && reconnect !== undefined) {
         const next = await reconnect(Math.max(0, deadline - Date.now()));
-        if (next !== undefined) found = await next.takeCall(step.action, accepts, Math.max(0, deadline - Date.now()));
+        if (next !== undefined) {
+          found = await next.takeCall(step.action, accepts, Math.max(0, deadline - Date.now()));
+          onNext = [...next.problems];
+        }
       }
-      if (found === undefined) return [noAnswer(wire, `no ${step.action} from the ${peer}`, timeout)];
-      return problemsOf(step.checks, found.payload, context);
+      if (found === undefined) return [...onNext, noAnswer(wire, `no ${step.action} from the ${peer}`, timeout)];
+      return [...onNext, ...problemsOf(step.checks, found.payload, context)];
     }
     case 'send': {
       const payload = typeof step.payload === 'function' ? step.payload(context) : step.payload;
