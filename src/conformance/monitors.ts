@@ -70,7 +70,7 @@ function transactionEvent(seen: Map<string, SeenTransaction>, payload: Record<st
     return [
       {
         rule: `a TransactionEvent (${String(payload.eventType)}) for transaction "${id}", which never started: a transaction keeps the id it started with`,
-        requirement: 'E01.FR.01',
+        requirement: 'E01',
       },
     ];
   }

@@ -1,6 +1,7 @@
 /** Runs the steps of one case on a wire and returns the problems its own checks found. */
 import { MessageType } from '../framing.ts';
 import type { CaseContext, Check, ConformanceCase, Problem, Step } from './types.ts';
+import { errorCodesSection } from './versions.ts';
 import { type KitWire, nextKitMessageId } from './wire.ts';
 
 function problemsOf(checks: readonly Check[], payload: Record<string, unknown>, context: CaseContext): Problem[] {
@@ -60,7 +61,7 @@ async function runStep(
         return [
           {
             rule: `${step.action} was answered with a CALLERROR (${reply.code}: ${reply.description}); the ${peer} must handle it`,
-            requirement: 'OCPP-J 4.2.3',
+            requirement: errorCodesSection(context.protocol),
           },
         ];
       }
@@ -70,7 +71,7 @@ async function runStep(
       const messageId = nextKitMessageId();
       const reply = await wire.callFrame(step.frame(messageId), messageId, '(refused)', {}, timeout);
       if (reply === undefined) return [noAnswer(wire, 'no CALLERROR for a frame that must be refused', timeout)];
-      const requirement = step.requirement ?? 'OCPP-J 4.3';
+      const requirement = step.requirement ?? errorCodesSection(context.protocol);
       if (reply.type === 'result')
         return [{ rule: 'a CALLRESULT for a frame that must be refused with a CALLERROR', requirement }];
       if (step.codes.length > 0 && !step.codes.includes(reply.code)) {

@@ -68,7 +68,7 @@ export interface RefuseStep {
   readonly frame: (messageId: string) => string;
   /** The error codes that are right; empty: any code of the version. */
   readonly codes: readonly string[];
-  /** The section the rule comes from. Default `OCPP-J 4.3`. */
+  /** The section the rule comes from. Default: where OCPP-J lists its error codes (1.6: 4.2.3, 2.x: 4.3). */
   readonly requirement?: string;
 }
 

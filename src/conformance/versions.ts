@@ -55,3 +55,8 @@ export function maySend(facts: VersionFacts, action: string, sender: 'csms' | 'c
   if (direction === 'both') return true;
   return sender === 'csms' ? direction === 'csms-to-cp' : direction === 'cp-to-csms';
 }
+
+/** Where OCPP-J lists its error codes: 1.6 in its CALLERROR section, 2.x in a section of their own. */
+export function errorCodesSection(protocol: Subprotocol): string {
+  return protocol === 'ocpp1.6' ? 'OCPP-J 4.2.3' : 'OCPP-J 4.3';
+}

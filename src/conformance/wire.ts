@@ -8,7 +8,7 @@ import type { OcppConnection } from '../connection.ts';
 import { type Frame, FrameFault, MessageType, parseFrame } from '../framing.ts';
 import type { Monitor } from './monitors.ts';
 import type { FrameRecord, Problem } from './types.ts';
-import { maySend, type VersionFacts } from './versions.ts';
+import { errorCodesSection, maySend, type VersionFacts } from './versions.ts';
 
 /** The kit's answer to one of the peer's CALLs: a payload, or a CALLERROR code. */
 export type KitAnswer = { readonly payload: object } | { readonly errorCode: string; readonly description: string };
@@ -260,7 +260,10 @@ export class KitWire {
       this.#problem(`the message id "${messageId}" of a ${action} CALL was used before`, 'OCPP-J 4.1.4');
     this.#peerIds.add(messageId);
     if (!maySend(facts, action, this.#peerRole)) {
-      this.#problem(`${action} is not a CALL the ${this.#peerRole} sends in ${facts.protocol}`, 'OCPP-J 4.1.6');
+      this.#problem(
+        `${action} is not a CALL the ${this.#peerRole} sends in ${facts.protocol}`,
+        facts.protocol === 'ocpp1.6' ? 'OCPP-J 4.2.1' : 'OCPP-J 4.1.6',
+      );
     } else {
       this.#schema(`${action}Request`, payload, `${action} request`);
       for (const problem of this.#options.monitor.peerCall(action, payload)) this.problems.push(problem);
@@ -320,7 +323,7 @@ export class KitWire {
       if (!this.#options.facts.errorCodes.includes(code)) {
         this.#problem(
           `a CALLERROR with the code "${code}", which ${this.#options.facts.protocol} does not have`,
-          'OCPP-J 4.3',
+          errorCodesSection(this.#options.facts.protocol),
         );
       }
       pending.reply = { type: 'error', code, description };

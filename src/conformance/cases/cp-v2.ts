@@ -158,7 +158,7 @@ export function chargePointV2Cases(protocol: Exclude<Subprotocol, 'ocpp1.6'>): C
       title: 'RequestStartTransaction starts a transaction carrying its remoteStartId; RequestStopTransaction ends it',
       block: BLOCK.F,
       useCase: 'F02',
-      requirements: ['F01.FR.04', 'F03.FR.07', 'F03.FR.03'],
+      requirements: ['F01.FR.04', 'F02.FR.01', 'F03.FR.07', 'F03.FR.03'],
       steps: [
         call(
           'RequestStartTransaction',
