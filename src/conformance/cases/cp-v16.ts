@@ -306,7 +306,7 @@ export const CHARGE_POINT_V16_CASES: readonly ConformanceCase[] = [
     id: 'CP-SEC-02',
     title: 'ExtendedTriggerMessage Heartbeat is Accepted and a Heartbeat follows',
     block: PROFILE.security,
-    useCase: 'F06',
+    useCase: '5.5',
     steps: [
       call('ExtendedTriggerMessage', { requestedMessage: 'Heartbeat' }, oneOf('status', ['Accepted'])),
       expectCall('Heartbeat', undefined),
