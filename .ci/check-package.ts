@@ -214,6 +214,61 @@ const steps = [
     const help = run('npx', ['--no-install', 'ocppkit', '--help'], consumer);
     if (!help.includes('Usage: ocppkit')) throw new Error(`unexpected help output:\n${help}`);
   }),
+  step(
+    'ocppkit test csms of the installed package passes its ocppkit serve; ocppkit/testing loads as ESM and CommonJS',
+    async () => {
+      for (const [mode, code] of [
+        ['CommonJS', `console.log(require('ocppkit/testing').conformanceCases('csms', 'ocpp2.0.1').length)`],
+        ['ESM', `import('ocppkit/testing').then((m) => console.log(m.conformanceCases('csms', 'ocpp2.0.1').length))`],
+      ] as const) {
+        const count = Number(run('node', ['-e', code], consumer).trim());
+        if (!(count >= 30)) throw new Error(`${mode}: ocppkit/testing lists ${count} CSMS cases of 2.0.1`);
+      }
+      // the installed bin itself (not npx), so that the signal reaches the server
+      const serve = spawn(
+        join(consumer, 'node_modules', '.bin', 'ocppkit'),
+        ['serve', '--port', '0', '--host', '127.0.0.1'],
+        {
+          cwd: consumer,
+          stdio: ['ignore', 'ignore', 'pipe'],
+        },
+      );
+      try {
+        // the demo logs to stderr
+        const port = await new Promise<number>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error('ocppkit serve did not start')), 20_000);
+          serve.stderr.on('data', (chunk: Buffer) => {
+            const match = /port=(\d+)/.exec(chunk.toString());
+            if (match) {
+              clearTimeout(timer);
+              resolve(Number(match[1]));
+            }
+          });
+        });
+        const junit = join(consumer, 'conformance.xml');
+        run(
+          'npx',
+          [
+            '--no-install',
+            'ocppkit',
+            'test',
+            'csms',
+            `ws://127.0.0.1:${port}`,
+            '--protocol',
+            'ocpp2.0.1',
+            '--junit',
+            junit,
+          ],
+          consumer,
+        );
+        const cases = readFileSync(junit, 'utf8').match(/<testcase /g)?.length ?? 0;
+        if (cases < 30 || !readFileSync(junit, 'utf8').includes('failures="0"'))
+          throw new Error(`the JUnit report counts ${cases} cases`);
+      } finally {
+        serve.kill('SIGTERM');
+      }
+    },
+  ),
 ];
 
 /** Subpaths whose types need an optional peer dependency (ioredis, @opentelemetry/api). */

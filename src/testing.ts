@@ -110,3 +110,21 @@ export { DEFAULT_IGNORE_RULES, type IgnoreRule } from './observability/compare.t
 export { type ReplayOptions, type ReplayReport, replay, replayIsClean } from './observability/replay.ts';
 export type { ReplayDifference } from './observability/replay-types.ts';
 export { readTrace, type TraceRecord } from './observability/trace-record.ts';
+
+/**
+ * A `connect` for the conformance kit's `testCsms` that needs no network: each connection the kit opens is one end
+ * of an in-memory pair, and `serve(identity, connection)` gets the other, e.g.
+ * `(identity, connection) => new MyChargePoint(identity, connection)`.
+ */
+export function inMemoryCsms(
+  serve: (identity: string, connection: MemoryConnection) => unknown,
+): (identity: string, protocol: string) => MemoryConnection {
+  return (identity, protocol) => {
+    const [csmsSide, kitSide] = createConnectionPair({ protocol });
+    serve(identity, csmsSide);
+    return kitSide;
+  };
+}
+
+/** The conformance kit, to run its cases from a test runner (see docs/conformance.md). */
+export * from './conformance/index.ts';

@@ -1,6 +1,6 @@
 /**
  * The `ocppkit` command line: `serve` (the demo CSMS), `connect` (an interactive client), `replay` (a recorded
- * trace against a CSMS), `simulate` (load),
+ * trace against a CSMS), `simulate` (load), `test` (the conformance kit),
  * `codegen vendor` (typed vendor messages from JSON schemas).
  */
 import { parseArgs } from 'node:util';
@@ -16,6 +16,7 @@ import {
   startServeObservability,
 } from './serve-observability.ts';
 import { SIMULATE_USAGE, SimulateUsageError, simulateCommand } from './simulate/command.ts';
+import { TEST_USAGE, TestUsageError, testCommand } from './test/command.ts';
 import { VENDOR_USAGE, VendorUsageError, vendorCommand } from './vendor/command.ts';
 
 export const USAGE = `Usage: ocppkit <command> [options]
@@ -34,6 +35,7 @@ ${SERVE_OBSERVABILITY_USAGE}
 
 ${REPLAY_USAGE}
 ${SIMULATE_USAGE}
+${TEST_USAGE}
 ${VENDOR_USAGE}
   --help                Show this help
 `;
@@ -142,6 +144,8 @@ export async function main(argv: string[]): Promise<number> {
         return await simulateCommand(rest);
       case 'codegen':
         return await codegenCommand(rest);
+      case 'test':
+        return await testCommand(rest);
       case undefined:
       case '--help':
       case '-h':
@@ -155,6 +159,7 @@ export async function main(argv: string[]): Promise<number> {
     if (
       error instanceof UsageError ||
       error instanceof SimulateUsageError ||
+      error instanceof TestUsageError ||
       error instanceof VendorUsageError ||
       error instanceof ReplayUsageError ||
       error instanceof ServeOptionError ||
