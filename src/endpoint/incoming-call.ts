@@ -4,6 +4,7 @@ import type { AfterContext, HandlerContext } from '../messages.ts';
 import type { Subprotocol } from '../protocol.ts';
 import type { Route } from '../router.ts';
 import { EMPTY } from '../util.ts';
+import type { RepeatTicket } from './repeat-guard.ts';
 import type { Wire } from './wire.ts';
 
 /** What a call's context needs of the side that handles it. */
@@ -32,7 +33,7 @@ export class IncomingCall implements HandlerContext, AfterContext<object> {
   /** Registered in the in-flight map (async handlers only). */
   inFlight = false;
   /** Watched by the repeat guard: its result is remembered (or released) when the handler settles. */
-  guarded = false;
+  ticket: RepeatTicket | undefined = undefined;
   timer: ReturnType<typeof setTimeout> | undefined = undefined;
   response: object = EMPTY;
   controller: AbortController | undefined = undefined;

@@ -22,7 +22,7 @@ import type { RouteTable } from '../router.ts';
 import { EMPTY, isThenable } from '../util.ts';
 import { validate } from '../validation.ts';
 import { ANSWERED, type CallOwner, ENDED, HANDLING, handlerExpired, IncomingCall } from './incoming-call.ts';
-import type { RepeatGuard } from './repeat-guard.ts';
+import type { RepeatGuard, RepeatTicket } from './repeat-guard.ts';
 import { responseFrame } from './response.ts';
 import type { CallReceiver, Wire } from './wire.ts';
 
@@ -91,8 +91,9 @@ export class IncomingCalls implements CallReceiver, CallOwner {
       // a guarded repeat (sent again after its call timed out) waits for the first one's answer
       const guard = this.#guard;
       if (guard?.guards(wire.protocol, action, payload)) {
-        if (!this.#firstOfItsId(guard, messageId, action, payload)) return;
-        guard.release(wire.identity, messageId); // not one it remembers: the duplicate-id rule applies
+        const ticket = this.#firstOfItsId(guard, messageId, action, payload);
+        if (ticket === undefined) return;
+        guard.release(ticket); // not a repeat of the one being handled: the duplicate-id rule applies
       }
       wire.log.warn({ messageId, action }, 'CALL id already being handled');
       wire.replyFault(messageId, 'duplicate-id', 'Message id is already in use by a CALL being handled');
@@ -159,10 +160,13 @@ export class IncomingCalls implements CallReceiver, CallOwner {
       }
     }
     const guard = this.#guard;
-    const guarded = guard?.guards(wire.protocol, action, payload) === true;
-    if (guarded && !this.#firstOfItsId(guard as RepeatGuard, messageId, action, payload)) return;
+    let ticket: RepeatTicket | undefined;
+    if (guard?.guards(wire.protocol, action, payload)) {
+      ticket = this.#firstOfItsId(guard, messageId, action, payload);
+      if (ticket === undefined) return;
+    }
     const context = new IncomingCall(this, messageId, action, payload, route);
-    context.guarded = guarded;
+    context.ticket = ticket;
     let result: unknown;
     try {
       result = route.handler.call(this.#target, payload, context);
@@ -183,10 +187,14 @@ export class IncomingCalls implements CallReceiver, CallOwner {
     }
   }
 
-  /** Whether a guarded CALL is new; a repeat is answered with the first one's answer, now or once there is one. */
-  #firstOfItsId(guard: RepeatGuard, messageId: string, action: string, payload: JsonObject): boolean {
+  /**
+   * A guarded CALL's ticket when it is new; `undefined` for a repeat, which is answered with the first one's answer,
+   * now or once there is one.
+   */
+  #firstOfItsId(guard: RepeatGuard, messageId: string, action: string, payload: JsonObject): RepeatTicket | undefined {
     const wire = this.wire;
-    const verdict = guard.check(wire.identity, messageId, (frame) => {
+    const call = { protocol: wire.protocol, action, payload };
+    const verdict = guard.check(wire.identity, messageId, call, (frame) => {
       if (wire.closed) return;
       if (frame === undefined)
         this.onCall(messageId, action, payload); // the first got no result: handle this one
@@ -197,7 +205,7 @@ export class IncomingCalls implements CallReceiver, CallOwner {
     } else if (verdict.kind === 'answered') {
       this.#answerRepeat(messageId, action, verdict.frame);
     }
-    return verdict?.kind === 'new';
+    return verdict?.kind === 'new' ? verdict.ticket : undefined;
   }
 
   #answerRepeat(messageId: string, action: string, frame: string): void {
@@ -240,14 +248,14 @@ export class IncomingCalls implements CallReceiver, CallOwner {
   #respond(context: IncomingCall, result: unknown): void {
     if (!this.#answer(context)) {
       // answered already (its deadline passed) or disconnected: a repeat of it still gets this result
-      if (context.guarded) this.#rememberLate(context, result);
+      if (context.ticket !== undefined) this.#rememberLate(context, context.ticket, result);
       return;
     }
     const wire = this.wire;
     const { route, messageId, action } = context;
     const answer = responseFrame(wire, route, action, messageId, result);
     if (typeof answer !== 'string') {
-      if (context.guarded) this.#guard?.release(wire.identity, messageId);
+      if (context.ticket !== undefined) this.#guard?.release(context.ticket);
       if (answer.issue !== undefined) {
         wire.validationFailed('out', 'response', action, messageId, answer.issue);
         const error = new ResponseValidationError(action, messageId, answer.issue);
@@ -268,7 +276,7 @@ export class IncomingCalls implements CallReceiver, CallOwner {
       return;
     }
     wire.write(answer, MessageType.CALLRESULT, messageId);
-    if (context.guarded) this.#guard?.remember(wire.identity, messageId, answer);
+    if (context.ticket !== undefined) this.#guard?.remember(context.ticket, answer);
     if (route.after.length === 0) {
       this.#endHandling(context);
       return;
@@ -278,11 +286,11 @@ export class IncomingCalls implements CallReceiver, CallOwner {
   }
 
   /** A guarded CALL's handler finished after its answer was due: its result is what a repeat gets. */
-  #rememberLate(context: IncomingCall, result: unknown): void {
+  #rememberLate(context: IncomingCall, ticket: RepeatTicket, result: unknown): void {
     const guard = this.#guard as RepeatGuard;
     const answer = responseFrame(this.wire, context.route, context.action, context.messageId, result);
-    if (typeof answer === 'string') guard.remember(this.wire.identity, context.messageId, answer);
-    else guard.release(this.wire.identity, context.messageId);
+    if (typeof answer === 'string') guard.remember(ticket, answer);
+    else guard.release(ticket);
   }
 
   async #runAfter(context: IncomingCall): Promise<void> {
@@ -302,7 +310,7 @@ export class IncomingCalls implements CallReceiver, CallOwner {
 
   #handlerFailed(context: IncomingCall, error: unknown): void {
     const answered = this.#answer(context);
-    if (context.guarded) this.#guard?.release(this.wire.identity, context.messageId);
+    if (context.ticket !== undefined) this.#guard?.release(context.ticket);
     if (!answered) return;
     const { messageId, action } = context;
     const wire = this.wire;
@@ -333,7 +341,7 @@ export class IncomingCalls implements CallReceiver, CallOwner {
     this.#answer(context);
     context.state = ENDED;
     // its repeats are handled anew rather than wait for a handler that may never finish
-    if (context.guarded) this.#guard?.release(this.wire.identity, context.messageId);
+    if (context.ticket !== undefined) this.#guard?.release(context.ticket);
     context.controller?.abort(error);
     const wire = this.wire;
     wire.log.error({ messageId: context.messageId, action: context.action }, 'handler missed its deadline');

@@ -5,6 +5,7 @@
  * a CALL that repeats one of their ids gets the remembered answer and never reaches the handler a second time. A
  * repeat that arrives while the first is still being handled waits for its answer.
  */
+import { createHash } from 'node:crypto';
 import type { Subprotocol } from '../protocol.ts';
 import { TRANSACTION_RULES } from '../transactions.ts';
 
@@ -20,25 +21,38 @@ export interface RepeatGuardOptions {
   isGuarded?: (protocol: Subprotocol, action: string, payload: object) => boolean;
 }
 
+/** The first CALL of its id being handled: give it back with its answer (`remember`) or without (`release`). */
+export interface RepeatTicket {
+  /** @internal */
+  readonly entry: unknown;
+}
+
 /** What a guarded CALL finds. */
 export type RepeatVerdict =
-  /** A new id: handle it, then `remember()` its answer or `release()` it. */
-  | { readonly kind: 'new' }
+  /** A new id (or the id of another message): handle it, then `remember()` its answer or `release()` it. */
+  | { readonly kind: 'new'; readonly ticket: RepeatTicket }
   /** A repeat of an answered CALL: send this frame (the CALLRESULT, same id). */
   | { readonly kind: 'answered'; readonly frame: string }
   /** A repeat of a CALL still being handled: the callback was registered and gets its answer, or none. */
   | { readonly kind: 'waiting' };
 
 interface Entry {
+  readonly entries: Map<string, Entry>;
+  readonly messageId: string;
+  /** The subprotocol, action and payload hash: a repeat is the same message, not merely the same id. */
+  readonly fingerprint: string;
   /** The CALLRESULT frame; undefined while the first CALL is handled. */
   frame: string | undefined;
   at: number;
   waiters: ((frame: string | undefined) => void)[] | undefined;
 }
 
-const NEW: RepeatVerdict = { kind: 'new' };
 const WAITING: RepeatVerdict = { kind: 'waiting' };
 const MAX_WAITERS = 8;
+
+function fingerprintOf(protocol: Subprotocol, action: string, payload: object): string {
+  return `${protocol} ${action} ${createHash('sha256').update(JSON.stringify(payload)).digest('base64')}`;
+}
 
 /** The guard a server shares between its connections (`repeatGuard` option, on by default). */
 export class RepeatGuard {
@@ -74,49 +88,62 @@ export class RepeatGuard {
   }
 
   /**
-   * A guarded CALL arrived. `wait` is called if it repeats one still being handled (with its CALLRESULT frame, or
-   * `undefined` when that one got no result and this one must be handled itself); `undefined` means "too many
-   * waiting already": answer it as a duplicate id.
+   * A guarded CALL arrived. It repeats an earlier one when the identity, the message id, the subprotocol, the
+   * action and the payload are all the same: a charger that starts its ids again at 1 on a new connection sends
+   * new messages, not repeats. `wait` is called if it repeats one still being handled (with that one's CALLRESULT
+   * frame, or `undefined` when that one got no result and this one must be handled itself); `undefined` means
+   * "too many waiting already": answer it as a duplicate id.
    */
-  check(identity: string, messageId: string, wait: (frame: string | undefined) => void): RepeatVerdict | undefined {
+  check(
+    identity: string,
+    messageId: string,
+    call: { readonly protocol: Subprotocol; readonly action: string; readonly payload: object },
+    wait: (frame: string | undefined) => void,
+  ): RepeatVerdict | undefined {
     const key = this.#keyOf(identity);
     let entries = this.#byIdentity.get(key);
     const now = Date.now();
-    const entry = entries?.get(messageId);
-    if (entry !== undefined && (entry.frame === undefined || now - entry.at <= this.window)) {
-      if (entry.frame !== undefined) return { kind: 'answered', frame: entry.frame };
-      if (entry.waiters === undefined) entry.waiters = [];
-      if (entry.waiters.length >= MAX_WAITERS) return undefined;
-      entry.waiters.push(wait);
-      return WAITING;
+    const fingerprint = fingerprintOf(call.protocol, call.action, call.payload);
+    const known = entries?.get(messageId);
+    if (known !== undefined && known.fingerprint === fingerprint) {
+      if (known.frame === undefined) {
+        if (known.waiters === undefined) known.waiters = [];
+        if (known.waiters.length >= MAX_WAITERS) return undefined;
+        known.waiters.push(wait);
+        return WAITING;
+      }
+      if (now - known.at <= this.window) return { kind: 'answered', frame: known.frame };
     }
     if (entries === undefined) {
       entries = new Map();
     } else {
       this.#byIdentity.delete(key); // to the most recently used end
-      entries.delete(messageId);
+      if (known !== undefined) {
+        entries.delete(messageId);
+        if (known.frame === undefined) this.#wake(known, undefined);
+      }
     }
     this.#byIdentity.set(key, entries);
-    entries.set(messageId, { frame: undefined, at: now, waiters: undefined });
+    const entry: Entry = { entries, messageId, fingerprint, frame: undefined, at: now, waiters: undefined };
+    entries.set(messageId, entry);
     this.#trim(entries, now);
-    return NEW;
+    return { kind: 'new', ticket: { entry } };
   }
 
-  /** The first CALL with this id was answered with `frame`: repeats get it from now on. */
-  remember(identity: string, messageId: string, frame: string): void {
-    const entry = this.#byIdentity.get(this.#keyOf(identity))?.get(messageId);
-    if (entry === undefined || entry.frame !== undefined) return;
+  /** The first CALL was answered with `frame`: its repeats get it from now on. */
+  remember(ticket: RepeatTicket, frame: string): void {
+    const entry = ticket.entry as Entry;
+    if (entry.frame !== undefined || entry.entries.get(entry.messageId) !== entry) return;
     entry.frame = frame;
     entry.at = Date.now();
     this.#wake(entry, frame);
   }
 
-  /** The first CALL with this id got no result (its handler failed): forget it; a repeat is handled anew. */
-  release(identity: string, messageId: string): void {
-    const entries = this.#byIdentity.get(this.#keyOf(identity));
-    const entry = entries?.get(messageId);
-    if (entry === undefined || entry.frame !== undefined) return;
-    entries?.delete(messageId);
+  /** The first CALL got no result (its handler failed): forgotten; a repeat is handled anew. */
+  release(ticket: RepeatTicket): void {
+    const entry = ticket.entry as Entry;
+    if (entry.frame !== undefined || entry.entries.get(entry.messageId) !== entry) return;
+    entry.entries.delete(entry.messageId);
     this.#wake(entry, undefined);
   }
 

@@ -114,6 +114,19 @@ describe('repeated transaction messages', () => {
     await client.close();
   });
 
+  it('a charger that starts its ids again on a new connection sends new messages, handled as such', async () => {
+    const { ctl, protocols } = counting();
+    const { url } = await startServer({ protocols });
+    const first = await RawClient.open(url('/CP6'), 'ocpp1.6');
+    await first.call('1', 'StartTransaction', START);
+    await first.close();
+    const second = await RawClient.open(url('/CP6'), 'ocpp1.6');
+    const [, , answer] = await second.call('1', 'StartTransaction', { ...START, meterStart: 500 });
+    expect(answer).toMatchObject({ transactionId: 2 });
+    expect(ctl.seen).toEqual(['StartTransaction', 'StartTransaction']);
+    await second.close();
+  });
+
   it('repeatGuard: false turns it off', async () => {
     const { ctl, protocols } = counting();
     const { url } = await startServer({ protocols, repeatGuard: false });
@@ -125,27 +138,42 @@ describe('repeated transaction messages', () => {
   });
 });
 
-describe('RepeatGuard bounds', () => {
+describe('RepeatGuard', () => {
+  const call = { protocol: 'ocpp2.0.1', action: 'TransactionEvent', payload: { seqNo: 1 } } as const;
+  const wait = () => {};
+  /** Checks a new CALL and remembers `frame` as its answer. */
+  function answer(guard: RepeatGuard, identity: string, id: string, frame = `frame-${id}`) {
+    const verdict = guard.check(identity, id, call, wait);
+    if (verdict?.kind !== 'new') throw new Error(`${id} is not new`);
+    guard.remember(verdict.ticket, frame);
+  }
+
+  it('a repeat is the same message: another action, version or payload under a known id is new', () => {
+    const guard = new RepeatGuard();
+    answer(guard, 'CP', '1');
+    expect(guard.check('CP', '1', call, wait)).toEqual({ kind: 'answered', frame: 'frame-1' });
+    expect(guard.check('CP', '1', { ...call, payload: { seqNo: 2 } }, wait)?.kind).toBe('new');
+    answer(guard, 'CP', '2');
+    expect(guard.check('CP', '2', { ...call, protocol: 'ocpp2.1' }, wait)?.kind).toBe('new');
+    answer(guard, 'CP', '3');
+    expect(guard.check('CP', '3', { ...call, action: 'StartTransaction' }, wait)?.kind).toBe('new');
+  });
+
   it('remembers at most perIdentity answers, the newest; identities beyond the bound are forgotten', () => {
     const guard = new RepeatGuard({ perIdentity: 2, identities: 2 });
-    const wait = () => {};
-    for (const id of ['a', 'b', 'c']) {
-      expect(guard.check('CP', id, wait)).toEqual({ kind: 'new' });
-      guard.remember('CP', id, `frame-${id}`);
-    }
-    expect(guard.check('CP', 'c', wait)).toEqual({ kind: 'answered', frame: 'frame-c' });
-    expect(guard.check('CP', 'a', wait)).toEqual({ kind: 'new' }); // forgotten
-    guard.check('CP2', 'x', wait);
-    guard.check('CP3', 'y', wait); // CP is the least recently used: forgotten
-    expect(guard.check('CP', 'c', wait)).toEqual({ kind: 'new' });
+    for (const id of ['a', 'b', 'c']) answer(guard, 'CP', id);
+    expect(guard.check('CP', 'c', call, wait)).toEqual({ kind: 'answered', frame: 'frame-c' });
+    expect(guard.check('CP', 'a', call, wait)?.kind).toBe('new'); // forgotten
+    guard.check('CP2', 'x', call, wait);
+    guard.check('CP3', 'y', call, wait); // CP is the least recently used: forgotten
+    expect(guard.check('CP', 'c', call, wait)?.kind).toBe('new');
   });
 
   it('forgets answers older than the window', async () => {
     const guard = new RepeatGuard({ window: 20 });
-    guard.check('CP', 'a', () => {});
-    guard.remember('CP', 'a', 'frame');
-    expect(guard.check('CP', 'a', () => {})).toEqual({ kind: 'answered', frame: 'frame' });
+    answer(guard, 'CP', 'a', 'frame');
+    expect(guard.check('CP', 'a', call, wait)).toEqual({ kind: 'answered', frame: 'frame' });
     await new Promise((resolve) => setTimeout(resolve, 40));
-    expect(guard.check('CP', 'a', () => {})).toEqual({ kind: 'new' });
+    expect(guard.check('CP', 'a', call, wait)?.kind).toBe('new');
   });
 });
