@@ -8,7 +8,12 @@
 export { basicAuthHeader, basicAuthPassword, secretsEqual } from './auth.ts';
 export type { ChargePointCaller, RemoteCaller, ServerCaller, VersionCaller } from './call-types.ts';
 export { createConsoleLogger, type LogLevel } from './console-logger.ts';
-export { RepeatGuard, type RepeatGuardOptions, type RepeatVerdict } from './endpoint/repeat-guard.ts';
+export {
+  RepeatGuard,
+  type RepeatGuardOptions,
+  type RepeatTicket,
+  type RepeatVerdict,
+} from './endpoint/repeat-guard.ts';
 export type { HandlerErrorEvent } from './events.ts';
 export type { Logger } from './logger.ts';
 export type { Recording, RecordOptions } from './observability/record.ts';
