@@ -1,0 +1,316 @@
+/**
+ * What the console knows of the server it is attached to, kept up to date through the server's events. Listeners
+ * only queue the raw frame (time, identity, direction, text); reading and bookkeeping happen once per batch, in
+ * `flush()`, so the per-message cost of an attached console is one array push.
+ */
+import type { Emitter, EndpointEventMap, FrameEvent } from '../events.ts';
+import type { ServerConnectEvent } from '../server/events.ts';
+import type { ServedChargePoint } from '../server/served.ts';
+import { readFrame, statusOf, type TransactionNews, transactionNews } from './frames.ts';
+import type { ConsoleTarget } from './target.ts';
+import type { ChargePointRow, ConsoleUpdate, LogEntry, MeterPoint, TransactionRow } from './wire.ts';
+
+/** What the console uses of a connected charge point: each version's `ChargePoint` has it. */
+export interface WatchedChargePoint extends ServedChargePoint {
+  readonly protocol: string;
+  readonly events: Emitter<EndpointEventMap>;
+}
+
+/** Limits of what the recorder keeps. */
+export interface RecorderLimits {
+  /** Frames kept in the log. */
+  readonly logSize: number;
+  /** Most frames sent to the page in one update; the others are counted as skipped. */
+  readonly batchSize: number;
+  /** Transactions kept. */
+  readonly transactions: number;
+  /** Meter readings kept per transaction. */
+  readonly meterPoints: number;
+}
+
+interface RawFrame {
+  readonly time: number;
+  readonly identity: string;
+  readonly direction: 'in' | 'out';
+  readonly data: string;
+}
+
+interface Row {
+  identity: string;
+  protocol: string;
+  connectedAt: number;
+  lastMessageAt: number;
+  lastAction: string | undefined;
+  status: Record<string, string>;
+}
+
+type Entry = { -readonly [K in keyof LogEntry]: LogEntry[K] };
+
+interface Transaction {
+  id: string;
+  identity: string;
+  startedAt: number;
+  endedAt: number | undefined;
+  meter: MeterPoint[];
+}
+
+/** A CALL waiting for its answer. */
+interface Waiting {
+  readonly entry: Entry;
+  readonly payload: Record<string, unknown> | undefined;
+}
+
+/** Frames queued between two flushes at most; beyond, the oldest are dropped (counted as skipped). */
+const MAX_QUEUED = 50_000;
+/** CALLs waiting for an answer at most; beyond, the oldest are forgotten. */
+const MAX_WAITING = 20_000;
+
+function isWatchable(chargePoint: ServedChargePoint): chargePoint is WatchedChargePoint {
+  const candidate = chargePoint as Partial<WatchedChargePoint>;
+  return typeof candidate.protocol === 'string' && typeof candidate.events?.on === 'function';
+}
+
+/** Keeps the console's state: the charge points, a bounded log, the transactions; hands out batches of changes. */
+export class ConsoleRecorder<CP extends ServedChargePoint = ServedChargePoint> {
+  readonly #limits: RecorderLimits;
+  readonly #target: ConsoleTarget<CP>;
+  #queue: RawFrame[] = [];
+  #dropped = 0;
+  #seq = 0;
+  readonly #rows = new Map<string, Row>();
+  readonly #changed = new Set<string>();
+  readonly #gone = new Set<string>();
+  readonly #log: Entry[] = [];
+  #fresh: Entry[] = [];
+  #links: [number, number, number][] = [];
+  readonly #waiting = new Map<string, Waiting>();
+  readonly #transactions = new Map<string, Transaction>();
+  readonly #changedTransactions = new Set<Transaction>();
+  readonly #unwatch = new Map<ServedChargePoint, () => void>();
+
+  /**
+   * Starts watching `target`: its charge points connected now and those that connect later.
+   * @param target The server.
+   * @param limits What is kept.
+   */
+  constructor(target: ConsoleTarget<CP>, limits: RecorderLimits) {
+    this.#target = target;
+    this.#limits = limits;
+    target.events.on('connect', this.#onConnect);
+    target.events.on('disconnect', this.#onDisconnect);
+    const now = Date.now();
+    for (const chargePoint of target.registry.values()) this.#watch(chargePoint, now);
+  }
+
+  /** Stops watching: every listener the recorder added is removed. */
+  close(): void {
+    this.#target.events.off('connect', this.#onConnect);
+    this.#target.events.off('disconnect', this.#onDisconnect);
+    for (const unwatch of this.#unwatch.values()) unwatch();
+    this.#unwatch.clear();
+  }
+
+  readonly #onConnect = ({ chargePoint }: ServerConnectEvent<CP>): void => this.#watch(chargePoint, Date.now());
+
+  readonly #onDisconnect = ({ chargePoint, identity }: ServerConnectEvent<CP>): void => {
+    this.#unwatch.get(chargePoint)?.();
+    this.#unwatch.delete(chargePoint);
+    // A newer connection of the same identity may hold the row already.
+    if (this.#target.registry.get(identity) !== undefined) return;
+    this.#rows.delete(identity);
+    this.#changed.delete(identity);
+    this.#gone.add(identity);
+  };
+
+  #watch(chargePoint: ServedChargePoint, now: number): void {
+    if (!isWatchable(chargePoint) || this.#unwatch.has(chargePoint)) return;
+    const { identity } = chargePoint;
+    const onIn = (event: FrameEvent): void => this.#enqueue(event, 'in');
+    const onOut = (event: FrameEvent): void => this.#enqueue(event, 'out');
+    chargePoint.events.on('message:in', onIn);
+    chargePoint.events.on('message:out', onOut);
+    this.#unwatch.set(chargePoint, () => {
+      chargePoint.events.off('message:in', onIn);
+      chargePoint.events.off('message:out', onOut);
+    });
+    const row: Row = {
+      identity,
+      protocol: chargePoint.protocol,
+      connectedAt: now,
+      lastMessageAt: now,
+      lastAction: undefined,
+      status: {},
+    };
+    this.#rows.set(identity, row);
+    this.#gone.delete(identity);
+    this.#changed.add(identity);
+  }
+
+  #enqueue(event: FrameEvent, direction: 'in' | 'out'): void {
+    if (this.#queue.length >= MAX_QUEUED) {
+      this.#queue.shift();
+      this.#dropped++;
+    }
+    this.#queue.push({ time: Date.now(), identity: event.identity, direction, data: event.data });
+  }
+
+  /** Reads the frames queued since the last call and returns what changed; `undefined` when nothing did. */
+  flush(): ConsoleUpdate | undefined {
+    const queue = this.#queue;
+    this.#queue = [];
+    for (const raw of queue) this.#record(raw);
+    const skipped = this.#dropped + Math.max(0, this.#fresh.length - this.#limits.batchSize);
+    this.#dropped = 0;
+    if (
+      this.#changed.size === 0 &&
+      this.#gone.size === 0 &&
+      this.#fresh.length === 0 &&
+      this.#links.length === 0 &&
+      skipped === 0 &&
+      this.#changedTransactions.size === 0
+    ) {
+      return undefined;
+    }
+    const update: ConsoleUpdate = {
+      snapshot: false,
+      chargePoints: [...this.#changed].flatMap((identity) => {
+        const row = this.#rows.get(identity);
+        return row === undefined ? [] : [rowOf(row)];
+      }),
+      gone: [...this.#gone],
+      log: this.#fresh.slice(-this.#limits.batchSize).map(entryOf),
+      links: this.#links,
+      skipped,
+      transactions: [...this.#changedTransactions].map(transactionOf),
+    };
+    this.#changed.clear();
+    this.#gone.clear();
+    this.#fresh = [];
+    this.#links = [];
+    this.#changedTransactions.clear();
+    return update;
+  }
+
+  /** Everything the console holds now, for a page that just connected. Call `flush()` first. */
+  snapshot(): ConsoleUpdate {
+    return {
+      snapshot: true,
+      chargePoints: [...this.#rows.values()].map(rowOf),
+      gone: [],
+      log: this.#log.map(entryOf),
+      links: [],
+      skipped: 0,
+      transactions: [...this.#transactions.values()].map(transactionOf),
+    };
+  }
+
+  #record(raw: RawFrame): void {
+    const frame = readFrame(raw.data);
+    const row = this.#rows.get(raw.identity);
+    if (row !== undefined) {
+      row.lastMessageAt = raw.time;
+      if (frame.kind === 'CALL' && raw.direction === 'in') row.lastAction = frame.action;
+      this.#changed.add(raw.identity);
+    }
+    const entry: Entry = {
+      seq: ++this.#seq,
+      time: raw.time,
+      identity: raw.identity,
+      direction: raw.direction,
+      kind: frame.kind,
+      messageId: frame.messageId,
+      action: frame.action,
+      frame: raw.data,
+      linked: undefined,
+      latency: undefined,
+    };
+    this.#append(entry);
+    if (frame.messageId === undefined) return;
+    if (frame.kind === 'CALL') {
+      if (this.#waiting.size >= MAX_WAITING) this.#waiting.delete(this.#waiting.keys().next().value as string);
+      this.#waiting.set(waitingKey(raw.identity, raw.direction, frame.messageId), { entry, payload: frame.payload });
+      if (raw.direction === 'in' && frame.payload !== undefined) this.#request(raw, frame.action!, frame.payload);
+    } else if (frame.kind !== 'SEND' && frame.kind !== 'BAD') {
+      const callDirection = raw.direction === 'in' ? 'out' : 'in';
+      const key = waitingKey(raw.identity, callDirection, frame.messageId);
+      const waiting = this.#waiting.get(key);
+      if (waiting === undefined) return;
+      this.#waiting.delete(key);
+      const call = waiting.entry;
+      entry.action = call.action;
+      entry.linked = call.seq;
+      entry.latency = raw.time - call.time;
+      call.linked = entry.seq;
+      call.latency = entry.latency;
+      this.#links.push([call.seq, entry.seq, entry.latency]);
+      if (call.action === 'StartTransaction' && frame.kind === 'CALLRESULT' && waiting.payload !== undefined) {
+        const transactionId = frame.payload?.transactionId;
+        const news = transactionNews('StartTransaction', waiting.payload, call.time);
+        if (transactionId !== undefined && news)
+          this.#transaction(raw.identity, { ...news, id: String(transactionId) });
+      }
+    }
+  }
+
+  #append(entry: Entry): void {
+    this.#log.push(entry);
+    this.#fresh.push(entry);
+    // Trimmed in chunks, so that a full log does not shift on every frame.
+    if (this.#log.length > this.#limits.logSize + 256) this.#log.splice(0, this.#log.length - this.#limits.logSize);
+    if (this.#fresh.length > this.#limits.batchSize + 256) this.#fresh.splice(0, 256);
+  }
+
+  /** A request the charge point sent: its status or transaction, if it tells of one. */
+  #request(raw: RawFrame, action: string, payload: Record<string, unknown>): void {
+    if (action === 'StatusNotification') {
+      const status = statusOf(payload);
+      const row = this.#rows.get(raw.identity);
+      if (status && row) row.status = { ...row.status, [status[0]]: status[1] };
+      return;
+    }
+    const news = transactionNews(action, payload, raw.time);
+    if (news?.id !== undefined) this.#transaction(raw.identity, news);
+  }
+
+  #transaction(identity: string, news: TransactionNews): void {
+    const key = `${identity}\n${news.id}`;
+    let transaction = this.#transactions.get(key);
+    if (transaction === undefined) {
+      transaction = {
+        id: news.id!,
+        identity,
+        startedAt: news.started ?? news.meter[0]?.time ?? Date.now(),
+        endedAt: undefined,
+        meter: [],
+      };
+      this.#transactions.set(key, transaction);
+      if (this.#transactions.size > this.#limits.transactions) {
+        const oldest = this.#transactions.keys().next().value as string;
+        this.#changedTransactions.delete(this.#transactions.get(oldest)!);
+        this.#transactions.delete(oldest);
+      }
+    }
+    if (news.ended !== undefined) transaction.endedAt = news.ended;
+    for (const point of news.meter) if (Number.isFinite(point.wh)) transaction.meter.push(point);
+    if (transaction.meter.length > this.#limits.meterPoints) {
+      transaction.meter.splice(0, transaction.meter.length - this.#limits.meterPoints);
+    }
+    this.#changedTransactions.add(transaction);
+  }
+}
+
+function waitingKey(identity: string, direction: 'in' | 'out', messageId: string): string {
+  return `${direction}\n${identity}\n${messageId}`;
+}
+
+function rowOf(row: Row): ChargePointRow {
+  return { ...row };
+}
+
+function entryOf(entry: Entry): LogEntry {
+  return { ...entry };
+}
+
+function transactionOf(transaction: Transaction): TransactionRow {
+  return { ...transaction, meter: transaction.meter.slice() };
+}
