@@ -4,8 +4,8 @@ function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-/** The document, titled `title`. */
-export function consoleHtml(title: string): string {
+/** The document, titled `title`; `query` (`?token=…`) is added to the URLs of its script and style sheet. */
+export function consoleHtml(title: string, query: string): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -13,11 +13,11 @@ export function consoleHtml(title: string): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)}</title>
 <link rel="icon" href="data:,">
-<link rel="stylesheet" href="app.css">
+<link rel="stylesheet" href="app.css${escapeHtml(query)}">
 </head>
 <body>
 <div id="app" data-title="${escapeHtml(title)}"></div>
-<script src="app.js"></script>
+<script src="app.js${escapeHtml(query)}"></script>
 </body>
 </html>
 `;

@@ -159,7 +159,9 @@ export function createConsoleServer(options: ConsoleHttpOptions): { http: Server
     switch (route) {
       case 'GET /':
         response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache' });
-        response.end(consoleHtml(options.title));
+        response.end(
+          consoleHtml(options.title, options.token === undefined ? '' : `?token=${encodeURIComponent(options.token)}`),
+        );
         return;
       case 'GET /app.js':
         return sendAsset(request, response, (await pageAssets()).js);
