@@ -257,7 +257,10 @@ export class ConsoleRecorder<CP extends ServedChargePoint = ServedChargePoint> {
     this.#fresh.push(entry);
     // Trimmed in chunks, so that a full log does not shift on every frame.
     if (this.#log.length > this.#limits.logSize + 256) this.#log.splice(0, this.#log.length - this.#limits.logSize);
-    if (this.#fresh.length > this.#limits.batchSize + 256) this.#fresh.splice(0, 256);
+    if (this.#fresh.length > this.#limits.batchSize + 256) {
+      this.#fresh.splice(0, 256);
+      this.#dropped += 256;
+    }
   }
 
   /** A request the charge point sent: its status or transaction, if it tells of one. */
