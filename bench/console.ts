@@ -1,0 +1,240 @@
+/**
+ * The cost of the console: the demo CSMS's throughput with no console against the same server with the console
+ * attached and its page open in headless Chromium, and how quickly that page answers meanwhile.
+ *
+ *   npx tsx bench/console.ts [--quick] [--rounds N] [--connections N] [--json]
+ *
+ * Processes, all on 127.0.0.1: the server (the demo CSMS, ocpp1.6, validation on, a fresh process per round, with
+ * `attachConsole` or not); Chromium with the console's page (console rounds only); this process as the charge
+ * points: raw `ws` sockets, each a closed loop of Heartbeat CALLs, one in flight per charge point (OCPP's rule).
+ * Rounds alternate none, console. During console rounds the page is asked for the time every 250 ms: the round
+ * trip is how long the page keeps someone waiting.
+ *
+ * `runConsoleBench(options)` is the same for a harness.
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { WebSocket } from 'ws';
+import { type Summary, sleep, summarize } from './lib/stats.ts';
+
+export interface ConsoleBenchOptions {
+  /** Charge points connected. Default 1000. */
+  connections?: number;
+  warmupMs?: number;
+  durationMs?: number;
+  rounds?: number;
+  log?: (line: string) => void;
+}
+
+export type ConsoleBenchResult =
+  | { skipped: string }
+  | {
+      connections: number;
+      rounds: number;
+      durationMs: number;
+      /** Calls per second without a console, every round. */
+      none: Summary;
+      /** Calls per second with the console attached and its page open, every round. */
+      console: Summary;
+      /** console median / none median. */
+      ratio: number;
+      /** The page's answer time during console rounds (ms): median and worst of every sample. */
+      pageMs: { median: number; max: number };
+      /** Log rows in the page's DOM at the end of the last round (the log is virtualised). */
+      domRows: number;
+    };
+
+const SELF = fileURLToPath(import.meta.url);
+const CHROMIUM = process.env.OCPPKIT_CHROMIUM ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+type Ready = { type: 'ready'; port: number; consoleUrl: string | undefined };
+
+// ---------------------------------------------------------------- the server (a child process)
+
+async function serverRole(withConsole: boolean): Promise<void> {
+  const { createDemoCsms } = await import('../src/demo/index.ts');
+  const { server } = createDemoCsms({ host: '127.0.0.1', protocols: ['ocpp1.6'] });
+  const { port } = await server.listen(0, '127.0.0.1');
+  let consoleUrl: string | undefined;
+  if (withConsole) {
+    const { attachConsole } = await import('../src/console/index.ts');
+    consoleUrl = (await attachConsole(server)).url;
+  }
+  process.send?.({ type: 'ready', port, consoleUrl } satisfies Ready);
+  process.on('disconnect', () => process.exit(0));
+}
+
+// ---------------------------------------------------------------- the charge points (this process)
+
+async function openSockets(port: number, count: number): Promise<WebSocket[]> {
+  const sockets: WebSocket[] = [];
+  for (let i = 0; i < count; i += 100) {
+    const batch = Array.from({ length: Math.min(100, count - i) }, (_, j) => {
+      const ws = new WebSocket(`ws://127.0.0.1:${port}/BENCH-${i + j}`, 'ocpp1.6');
+      sockets.push(ws);
+      return new Promise<void>((resolve, reject) => {
+        ws.once('open', () => resolve());
+        ws.once('error', reject);
+      });
+    });
+    await Promise.all(batch);
+  }
+  return sockets;
+}
+
+/** Runs every socket's closed loop of Heartbeats; resolves with the calls answered per second after the warmup. */
+async function heartbeats(sockets: WebSocket[], warmupMs: number, durationMs: number): Promise<number> {
+  let counting = false;
+  let answered = 0;
+  let running = true;
+  for (const [i, ws] of sockets.entries()) {
+    let n = 0;
+    const next = () => {
+      if (running && ws.readyState === WebSocket.OPEN) ws.send(`[2,"${i}-${n++}","Heartbeat",{}]`);
+    };
+    ws.on('message', () => {
+      if (counting) answered++;
+      next();
+    });
+    next();
+  }
+  await sleep(warmupMs);
+  counting = true;
+  const started = performance.now();
+  await sleep(durationMs);
+  counting = false;
+  const seconds = (performance.now() - started) / 1000;
+  running = false;
+  return answered / seconds;
+}
+
+function startServer(withConsole: boolean): Promise<{ child: ChildProcess; ready: Ready }> {
+  const child = fork(SELF, ['--role', 'server', withConsole ? 'console' : 'none'], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('the server did not start')), 30_000);
+    child.once('message', (ready: Ready) => {
+      clearTimeout(timer);
+      resolve({ child, ready });
+    });
+    child.once('exit', (code) => reject(new Error(`the server exited with ${code}`)));
+  });
+}
+
+export async function runConsoleBench(options: ConsoleBenchOptions = {}): Promise<ConsoleBenchResult> {
+  if (!existsSync(CHROMIUM)) return { skipped: `${CHROMIUM} is not installed` };
+  const log = options.log ?? (() => {});
+  const connections = options.connections ?? 1000;
+  const rounds = options.rounds ?? 3;
+  const warmupMs = options.warmupMs ?? 2000;
+  const durationMs = options.durationMs ?? 10_000;
+  const { chromium } = await import('playwright-core');
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  const rates = { none: [] as number[], console: [] as number[] };
+  const pageTimes: number[] = [];
+  let domRows = 0;
+  try {
+    for (let round = 0; round < rounds; round++) {
+      for (const mode of ['none', 'console'] as const) {
+        const { child, ready } = await startServer(mode === 'console');
+        const page = ready.consoleUrl === undefined ? undefined : await browser.newPage();
+        try {
+          if (page) {
+            await page.goto(ready.consoleUrl!);
+            await page.locator('#live.on').waitFor({ timeout: 10_000 });
+          }
+          const sockets = await openSockets(ready.port, connections);
+          let sampling = page !== undefined;
+          const sampler = (async () => {
+            while (sampling && page) {
+              const asked = performance.now();
+              await page.evaluate(() => performance.now());
+              pageTimes.push(performance.now() - asked);
+              await sleep(250);
+            }
+          })();
+          const rate = await heartbeats(sockets, warmupMs, durationMs);
+          sampling = false;
+          await sampler;
+          if (page) domRows = await page.locator('#log .vrow').count();
+          rates[mode].push(rate);
+          log(`console bench, round ${round + 1}, ${mode}: ${Math.round(rate)} calls/s`);
+          for (const ws of sockets) ws.terminate();
+        } finally {
+          await page?.close();
+          child.kill('SIGKILL');
+        }
+      }
+    }
+  } finally {
+    await browser.close();
+  }
+  const none = summarize(rates.none);
+  const withConsole = summarize(rates.console);
+  const sorted = [...pageTimes].sort((a, b) => a - b);
+  return {
+    connections,
+    rounds,
+    durationMs,
+    none,
+    console: withConsole,
+    ratio: withConsole.median / none.median,
+    pageMs: { median: sorted[sorted.length >> 1] ?? Number.NaN, max: sorted.at(-1) ?? Number.NaN },
+    domRows,
+  };
+}
+
+/** The result as a markdown table, for the bench report and docs/benchmarks.md. */
+export function consoleSection(result: ConsoleBenchResult | undefined): string {
+  if (result === undefined) return '';
+  if ('skipped' in result) return `\n## 7. The console's cost\n\nNot measured: ${result.skipped}.\n`;
+  const row = (name: string, s: Summary) =>
+    `| ${name} | ${Math.round(s.median)} | ${Math.round(s.min)}–${Math.round(s.max)} |`;
+  return [
+    '',
+    `## 7. The console's cost: ${result.connections} charge points, Heartbeats, one in flight each, ${result.durationMs / 1000} s per round, ${result.rounds} rounds`,
+    '',
+    '| server | calls/s (median) | min–max |',
+    '| --- | ---: | ---: |',
+    row('no console', result.none),
+    row('console attached, page open', result.console),
+    '',
+    `console / none: ${result.ratio.toFixed(3)} (${((1 - result.ratio) * 100).toFixed(1)}% fewer calls/s). ` +
+      `The page answered in ${result.pageMs.median.toFixed(1)} ms (median; worst ${result.pageMs.max.toFixed(0)} ms) ` +
+      `under that load, with ${result.domRows} log rows in its DOM.`,
+    '',
+  ].join('\n');
+}
+
+// ---------------------------------------------------------------- entry
+
+const argv = process.argv.slice(2);
+if (argv[0] === '--role') {
+  await serverRole(argv[2] === 'console');
+} else if (process.argv[1] === SELF) {
+  const quick = argv.includes('--quick');
+  const value = (name: string) => {
+    const i = argv.indexOf(name);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const result = await runConsoleBench({
+    rounds: Number(value('--rounds') ?? (quick ? 1 : 3)),
+    connections: Number(value('--connections') ?? (quick ? 200 : 1000)),
+    warmupMs: quick ? 500 : 2000,
+    durationMs: quick ? 2000 : 10_000,
+    log: (line) => console.log(line),
+  });
+  console.log(argv.includes('--json') ? JSON.stringify(result, null, 2) : consoleSection(result));
+}
