@@ -13,7 +13,7 @@
  * `runConsoleBench(options)` is the same for a harness.
  */
 import { type ChildProcess, fork } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { WebSocket } from 'ws';
 import { type Summary, sleep, summarize } from './lib/stats.ts';
@@ -43,6 +43,10 @@ export type ConsoleBenchResult =
       pageMs: { median: number; max: number };
       /** Log rows in the page's DOM at the end of the last round (the log is virtualised). */
       domRows: number;
+      /** The server's CPU time per call (µs), median of the rounds: less noisy than calls/s on a shared machine. */
+      cpuPerCall: { none: number; console: number };
+      /** Chromium's CPU use while measuring (cores), median of the console rounds. */
+      chromiumCores: number;
     };
 
 const SELF = fileURLToPath(import.meta.url);
@@ -59,6 +63,50 @@ const CHROMIUM_ARGS = [
 ];
 
 type Ready = { type: 'ready'; port: number; consoleUrl: string | undefined };
+type Cpu = { type: 'cpu'; micros: number };
+
+/** The server process's CPU time so far, µs. */
+function serverCpu(child: ChildProcess): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('the server did not report its CPU time')), 5000);
+    const onMessage = (message: Cpu | Ready) => {
+      if (message.type !== 'cpu') return;
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      resolve(message.micros);
+    };
+    child.on('message', onMessage);
+    child.send({ type: 'cpu' });
+  });
+}
+
+/** CPU time (µs) of the processes of the Chromium this process launched (found by their parent chain). */
+function chromiumCpu(): number {
+  const ticks = 1_000_000 / 100; // µs per clock tick (USER_HZ is 100 on Linux)
+  let total = 0;
+  const parents = new Map<number, number>();
+  const times = new Map<number, number>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      parents.set(Number(name), Number(fields[1]));
+      times.set(Number(name), (Number(fields[11]) + Number(fields[12])) * ticks);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  for (const [pid, time] of times) {
+    for (let p = parents.get(pid); p !== undefined && p > 1; p = parents.get(p)) {
+      if (p === process.pid) {
+        total += time;
+        break;
+      }
+    }
+  }
+  return total;
+}
 
 // ---------------------------------------------------------------- the server (a child process)
 
@@ -72,6 +120,12 @@ async function serverRole(withConsole: boolean): Promise<void> {
     consoleUrl = (await attachConsole(server)).url;
   }
   process.send?.({ type: 'ready', port, consoleUrl } satisfies Ready);
+  process.on('message', (message: { type: string }) => {
+    if (message.type === 'cpu') {
+      const { user, system } = process.cpuUsage();
+      process.send?.({ type: 'cpu', micros: user + system } satisfies Cpu);
+    }
+  });
   process.on('disconnect', () => process.exit(0));
 }
 
@@ -94,7 +148,12 @@ async function openSockets(port: number, count: number): Promise<WebSocket[]> {
 }
 
 /** Runs every socket's closed loop of Heartbeats; resolves with the calls answered per second after the warmup. */
-async function heartbeats(sockets: WebSocket[], warmupMs: number, durationMs: number): Promise<number> {
+async function heartbeats(
+  sockets: WebSocket[],
+  warmupMs: number,
+  durationMs: number,
+  mark: () => Promise<void>,
+): Promise<{ rate: number; calls: number }> {
   let counting = false;
   let answered = 0;
   let running = true;
@@ -110,13 +169,15 @@ async function heartbeats(sockets: WebSocket[], warmupMs: number, durationMs: nu
     next();
   }
   await sleep(warmupMs);
+  await mark();
   counting = true;
   const started = performance.now();
   await sleep(durationMs);
   counting = false;
   const seconds = (performance.now() - started) / 1000;
+  await mark();
   running = false;
-  return answered / seconds;
+  return { rate: answered / seconds, calls: answered };
 }
 
 function startServer(withConsole: boolean): Promise<{ child: ChildProcess; ready: Ready }> {
@@ -144,6 +205,8 @@ export async function runConsoleBench(options: ConsoleBenchOptions = {}): Promis
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   const rates = { none: [] as number[], console: [] as number[] };
   const pageTimes: number[] = [];
+  const cpuPerCall = { none: [] as number[], console: [] as number[] };
+  const chromiumCores: number[] = [];
   let domRows = 0;
   try {
     for (let round = 0; round < rounds; round++) {
@@ -165,7 +228,14 @@ export async function runConsoleBench(options: ConsoleBenchOptions = {}): Promis
               await sleep(250);
             }
           })();
-          const rate = await heartbeats(sockets, warmupMs, durationMs);
+          const marks: { server: number; chromium: number; at: number }[] = [];
+          const mark = async () => {
+            marks.push({ server: await serverCpu(child), chromium: chromiumCpu(), at: performance.now() });
+          };
+          const { rate, calls } = await heartbeats(sockets, warmupMs, durationMs, mark);
+          const [from, to] = marks as [(typeof marks)[0], (typeof marks)[0]];
+          cpuPerCall[mode].push((to.server - from.server) / calls);
+          if (page) chromiumCores.push((to.chromium - from.chromium) / ((to.at - from.at) * 1000));
           sampling = false;
           await sampler;
           if (page) domRows = await page.locator('#log .vrow').count();
@@ -193,6 +263,8 @@ export async function runConsoleBench(options: ConsoleBenchOptions = {}): Promis
     ratio: withConsole.median / none.median,
     pageMs: { median: sorted[sorted.length >> 1] ?? Number.NaN, max: sorted.at(-1) ?? Number.NaN },
     domRows,
+    cpuPerCall: { none: summarize(cpuPerCall.none).median, console: summarize(cpuPerCall.console).median },
+    chromiumCores: summarize(chromiumCores).median,
   };
 }
 
@@ -214,6 +286,10 @@ export function consoleSection(result: ConsoleBenchResult | undefined): string {
     `console / none: ${result.ratio.toFixed(3)} (${((1 - result.ratio) * 100).toFixed(1)}% fewer calls/s). ` +
       `The page answered in ${result.pageMs.median.toFixed(1)} ms (median; worst ${result.pageMs.max.toFixed(0)} ms) ` +
       `under that load, with ${result.domRows} log rows in its DOM.`,
+    '',
+    `Server CPU per call: ${result.cpuPerCall.none.toFixed(1)} µs without the console, ` +
+      `${result.cpuPerCall.console.toFixed(1)} µs with it (${((result.cpuPerCall.console / result.cpuPerCall.none - 1) * 100).toFixed(1)}% more). ` +
+      `Chromium used ${result.chromiumCores.toFixed(2)} cores meanwhile.`,
     '',
   ].join('\n');
 }

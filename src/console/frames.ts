@@ -48,6 +48,35 @@ export function readFrame(text: string): ReadFrame {
   return { kind, messageId, action: undefined, payload: kind === 'CALLRESULT' ? asRecord(parsed[2]) : undefined };
 }
 
+const HEADER = /^\[\s*([2-6])\s*,\s*"((?:[^"\\]|\\.)*)"(?:\s*,\s*"([^"\\]*)")?/;
+
+/**
+ * The message type, id and (of a CALL or SEND) action of a frame, read from its start without parsing the rest:
+ * what the console needs of a frame it does not log. `undefined` when the start is not a message's.
+ */
+export function peekHeader(text: string): { type: number; messageId: string; action: string | undefined } | undefined {
+  const match = HEADER.exec(text);
+  if (match === null) return undefined;
+  return { type: Number(match[1]), messageId: match[2]!, action: match[3] };
+}
+
+/**
+ * The action of a CALL (`[2,"id","Action",…`) found with `indexOf` alone; `undefined` for any other frame. Frames
+ * written otherwise (spaces, escapes in the id) are read with `peekHeader`.
+ */
+export function callAction(text: string): string | undefined {
+  const slow = (): string | undefined => {
+    const head = peekHeader(text);
+    return head?.type === 2 ? head.action : undefined;
+  };
+  if (!text.startsWith('[2,"')) return slow();
+  const idEnd = text.indexOf('"', 4);
+  // an escaped quote in the id, or anything but `","` after it: the careful way
+  if (idEnd < 0 || text.charCodeAt(idEnd - 1) === 92 || !text.startsWith('","', idEnd)) return slow();
+  const actionEnd = text.indexOf('"', idEnd + 3);
+  return actionEnd < 0 ? undefined : text.slice(idEnd + 3, actionEnd);
+}
+
 /** The connector and status a StatusNotification reports: `["1", "Available"]`, `["1/2", "Occupied"]` (2.x). */
 export function statusOf(payload: Record<string, unknown>): [connector: string, status: string] | undefined {
   const status = payload.status ?? payload.connectorStatus;

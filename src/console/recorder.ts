@@ -6,7 +6,7 @@
 import type { Emitter, EndpointEventMap, FrameEvent } from '../events.ts';
 import type { ServerConnectEvent } from '../server/events.ts';
 import type { ServedChargePoint } from '../server/served.ts';
-import { readFrame, statusOf, type TransactionNews, transactionNews } from './frames.ts';
+import { callAction, peekHeader, readFrame, statusOf, type TransactionNews, transactionNews } from './frames.ts';
 import type { ConsoleTarget } from './target.ts';
 import type { ChargePointRow, ConsoleUpdate, LogEntry, MeterPoint, TransactionRow } from './wire.ts';
 
@@ -62,6 +62,18 @@ interface Waiting {
 
 /** Frames queued between two flushes at most; beyond, the oldest are dropped (counted as skipped). */
 const MAX_QUEUED = 50_000;
+/** The requests a charge point sends that tell of its status or a transaction. */
+const NEWS_ACTIONS = new Set([
+  'StatusNotification',
+  'StartTransaction',
+  'StopTransaction',
+  'MeterValues',
+  'TransactionEvent',
+]);
+
+/** How often rows whose only change is the time of their last message are sent, ms. */
+const TOUCH_INTERVAL = 1000;
+
 /** CALLs waiting for an answer at most; beyond, the oldest are forgotten. */
 const MAX_WAITING = 20_000;
 
@@ -78,12 +90,18 @@ export class ConsoleRecorder<CP extends ServedChargePoint = ServedChargePoint> {
   #dropped = 0;
   #seq = 0;
   readonly #rows = new Map<string, Row>();
+  /** Rows changed (connected, a new action, a status): sent with the next batch. */
   readonly #changed = new Set<string>();
+  /** Rows with only a newer last message: sent at most once per `TOUCH_INTERVAL`. */
+  readonly #touched = new Set<string>();
+  #touchesSentAt = 0;
   readonly #gone = new Set<string>();
   readonly #log: Entry[] = [];
   #fresh: Entry[] = [];
   #links: [number, number, number][] = [];
   readonly #waiting = new Map<string, Waiting>();
+  /** StartTransaction CALLs among them: their answers carry the transaction's id. */
+  #startsWaiting = 0;
   readonly #transactions = new Map<string, Transaction>();
   readonly #changedTransactions = new Set<Transaction>();
   readonly #unwatch = new Map<ServedChargePoint, () => void>();
@@ -119,6 +137,7 @@ export class ConsoleRecorder<CP extends ServedChargePoint = ServedChargePoint> {
     if (this.#target.registry.get(identity) !== undefined) return;
     this.#rows.delete(identity);
     this.#changed.delete(identity);
+    this.#touched.delete(identity);
     this.#gone.add(identity);
   };
 
@@ -148,8 +167,9 @@ export class ConsoleRecorder<CP extends ServedChargePoint = ServedChargePoint> {
 
   #enqueue(event: FrameEvent, direction: 'in' | 'out'): void {
     if (this.#queue.length >= MAX_QUEUED) {
-      this.#queue.shift();
-      this.#dropped++;
+      // Dropped by halves, so that a full queue costs nothing per frame.
+      this.#queue.splice(0, MAX_QUEUED / 2);
+      this.#dropped += MAX_QUEUED / 2;
     }
     this.#queue.push({ time: Date.now(), identity: event.identity, direction, data: event.data });
   }
@@ -158,9 +178,17 @@ export class ConsoleRecorder<CP extends ServedChargePoint = ServedChargePoint> {
   flush(): ConsoleUpdate | undefined {
     const queue = this.#queue;
     this.#queue = [];
-    for (const raw of queue) this.#record(raw);
-    const skipped = this.#dropped + Math.max(0, this.#fresh.length - this.#limits.batchSize);
+    // Frames beyond a batch's limit are left out of the log: only the newest ones are read in full.
+    const firstLogged = Math.max(0, queue.length - this.#limits.batchSize);
+    for (let i = 0; i < queue.length; i++) this.#record(queue[i]!, i >= firstLogged);
+    const skipped = this.#dropped + firstLogged + Math.max(0, this.#fresh.length - this.#limits.batchSize);
     this.#dropped = 0;
+    const now = Date.now();
+    if (now - this.#touchesSentAt >= TOUCH_INTERVAL) {
+      for (const identity of this.#touched) this.#changed.add(identity);
+      this.#touched.clear();
+      this.#touchesSentAt = now;
+    }
     if (
       this.#changed.size === 0 &&
       this.#gone.size === 0 &&
@@ -204,14 +232,19 @@ export class ConsoleRecorder<CP extends ServedChargePoint = ServedChargePoint> {
     };
   }
 
-  #record(raw: RawFrame): void {
-    const frame = readFrame(raw.data);
+  /**
+   * Records a frame. `logged`: it goes into the log; else (a batch over its limit) only what it tells of its charge
+   * point, its status or a transaction is kept, and its text is read only when it may tell of those.
+   */
+  #record(raw: RawFrame, logged: boolean): void {
     const row = this.#rows.get(raw.identity);
     if (row !== undefined) {
       row.lastMessageAt = raw.time;
-      if (frame.kind === 'CALL' && raw.direction === 'in') row.lastAction = frame.action;
-      this.#changed.add(raw.identity);
+      this.#touched.add(raw.identity);
     }
+    if (!logged && !this.#worthReading(raw, row)) return;
+    const frame = readFrame(raw.data);
+    if (row !== undefined && frame.kind === 'CALL' && raw.direction === 'in') this.#setAction(row, frame.action);
     const entry: Entry = {
       seq: ++this.#seq,
       time: raw.time,
@@ -224,25 +257,30 @@ export class ConsoleRecorder<CP extends ServedChargePoint = ServedChargePoint> {
       linked: undefined,
       latency: undefined,
     };
-    this.#append(entry);
+    if (logged) this.#append(entry);
     if (frame.messageId === undefined) return;
     if (frame.kind === 'CALL') {
-      if (this.#waiting.size >= MAX_WAITING) this.#waiting.delete(this.#waiting.keys().next().value as string);
-      this.#waiting.set(waitingKey(raw.identity, raw.direction, frame.messageId), { entry, payload: frame.payload });
+      if (logged || frame.action === 'StartTransaction') {
+        if (this.#waiting.size >= MAX_WAITING) this.#forget(this.#waiting.keys().next().value as string);
+        this.#waiting.set(waitingKey(raw.identity, raw.direction, frame.messageId), { entry, payload: frame.payload });
+        if (frame.action === 'StartTransaction') this.#startsWaiting++;
+      }
       if (raw.direction === 'in' && frame.payload !== undefined) this.#request(raw, frame.action!, frame.payload);
     } else if (frame.kind !== 'SEND' && frame.kind !== 'BAD') {
       const callDirection = raw.direction === 'in' ? 'out' : 'in';
       const key = waitingKey(raw.identity, callDirection, frame.messageId);
       const waiting = this.#waiting.get(key);
       if (waiting === undefined) return;
-      this.#waiting.delete(key);
+      this.#forget(key);
       const call = waiting.entry;
-      entry.action = call.action;
-      entry.linked = call.seq;
-      entry.latency = raw.time - call.time;
-      call.linked = entry.seq;
-      call.latency = entry.latency;
-      this.#links.push([call.seq, entry.seq, entry.latency]);
+      if (logged) {
+        entry.action = call.action;
+        entry.linked = call.seq;
+        entry.latency = raw.time - call.time;
+        call.linked = entry.seq;
+        call.latency = entry.latency;
+        this.#links.push([call.seq, entry.seq, entry.latency]);
+      }
       if (call.action === 'StartTransaction' && frame.kind === 'CALLRESULT' && waiting.payload !== undefined) {
         const transactionId = frame.payload?.transactionId;
         const news = transactionNews('StartTransaction', waiting.payload, call.time);
@@ -250,6 +288,33 @@ export class ConsoleRecorder<CP extends ServedChargePoint = ServedChargePoint> {
           this.#transaction(raw.identity, { ...news, id: String(transactionId) });
       }
     }
+  }
+
+  /**
+   * Whether a frame left out of the log may still tell of a status or a transaction: a request of the charge point
+   * (its action read from the frame's start) or the answer to a StartTransaction. Most frames are not read at all.
+   */
+  #worthReading(raw: RawFrame, row: Row | undefined): boolean {
+    if (raw.direction === 'in') {
+      const action = callAction(raw.data);
+      if (action === undefined) return false;
+      if (row !== undefined) this.#setAction(row, action);
+      return NEWS_ACTIONS.has(action);
+    }
+    if (this.#startsWaiting === 0) return false;
+    const head = peekHeader(raw.data);
+    return head?.type === 3 && this.#waiting.has(waitingKey(raw.identity, 'in', head.messageId));
+  }
+
+  #setAction(row: Row, action: string | undefined): void {
+    if (row.lastAction === action) return;
+    row.lastAction = action;
+    this.#changed.add(row.identity);
+  }
+
+  #forget(key: string): void {
+    if (this.#waiting.get(key)?.entry.action === 'StartTransaction') this.#startsWaiting--;
+    this.#waiting.delete(key);
   }
 
   #append(entry: Entry): void {
@@ -268,7 +333,10 @@ export class ConsoleRecorder<CP extends ServedChargePoint = ServedChargePoint> {
     if (action === 'StatusNotification') {
       const status = statusOf(payload);
       const row = this.#rows.get(raw.identity);
-      if (status && row) row.status = { ...row.status, [status[0]]: status[1] };
+      if (status && row && row.status[status[0]] !== status[1]) {
+        row.status = { ...row.status, [status[0]]: status[1] };
+        this.#changed.add(row.identity);
+      }
       return;
     }
     const news = transactionNews(action, payload, raw.time);

@@ -4,7 +4,7 @@
  * only to those who may see it.
  */
 import { afterEach, describe, expect, test } from 'vitest';
-import { energyReadings, readFrame, statusOf, transactionNews } from '../../src/console/frames.ts';
+import { energyReadings, peekHeader, readFrame, statusOf, transactionNews } from '../../src/console/frames.ts';
 import { attachConsole, ConsoleOptionsError, isLoopback } from '../../src/console/index.ts';
 import { ConsoleRecorder } from '../../src/console/recorder.ts';
 import type { ConsoleUpdate } from '../../src/console/wire.ts';
@@ -85,19 +85,41 @@ describe('ConsoleRecorder', () => {
     expect(recorder.flush()).toBeUndefined();
   });
 
-  test('the log is bounded, a batch too, and what a batch leaves out is counted', async () => {
+  test('a batch is bounded: what it leaves out is counted, yet statuses and transactions in it are kept', async () => {
     const { server, url } = await demo();
     const recorder = new ConsoleRecorder(server, limits);
     cleanup.push(async () => recorder.close());
     const cp = await client16(url, 'CP-2');
-    for (let i = 0; i < 200; i++) await cp.call('Heartbeat');
+    await cp.call('StatusNotification', { connectorId: 1, errorCode: 'NoError', status: 'Preparing' });
+    const timestamp = new Date().toISOString();
+    const { transactionId } = await cp.call('StartTransaction', {
+      connectorId: 1,
+      idTag: 'T',
+      meterStart: 5,
+      timestamp,
+    });
+    for (let i = 0; i < 100; i++) await cp.call('Heartbeat');
     const update = recorder.flush()!;
     expect(update.log).toHaveLength(limits.batchSize);
-    expect(update.skipped).toBe(402 - limits.batchSize);
-    expect(update.log.at(-1)?.kind).toBe('CALLRESULT');
-    const snapshot = recorder.snapshot();
-    expect(snapshot.log.length).toBeGreaterThanOrEqual(limits.logSize);
-    expect(snapshot.log.length).toBeLessThanOrEqual(limits.logSize + 256);
+    expect(update.log.at(-1)).toMatchObject({ kind: 'CALLRESULT', action: 'Heartbeat' });
+    expect(update.skipped).toBe(2 + 2 + 2 + 200 - limits.batchSize);
+    expect(update.chargePoints[0]).toMatchObject({ status: { '1': 'Preparing' }, lastAction: 'Heartbeat' });
+    expect(update.transactions).toEqual([expect.objectContaining({ id: String(transactionId), identity: 'CP-2' })]);
+  });
+
+  test('the log is bounded', async () => {
+    const { server, url } = await demo();
+    const recorder = new ConsoleRecorder(server, limits);
+    cleanup.push(async () => recorder.close());
+    const cp = await client16(url, 'CP-2');
+    for (let i = 0; i < 300; i++) {
+      await cp.call('Heartbeat');
+      if (i % 5 === 0) expect(recorder.flush()?.skipped).toBe(0);
+    }
+    const { log } = recorder.snapshot();
+    expect(log.length).toBeGreaterThanOrEqual(limits.logSize);
+    expect(log.length).toBeLessThanOrEqual(limits.logSize + 256);
+    expect(log.at(-1)).toMatchObject({ kind: 'CALLRESULT', action: 'Heartbeat' });
   });
 
   test('a disconnected charge point is reported gone; its reconnection is back', async () => {
@@ -185,6 +207,12 @@ describe('reading frames', () => {
     expect(readFrame('[5,"1","FormatViolation","",{}]').kind).toBe('CALLRESULTERROR');
     expect(readFrame('[6,"1","NotifyPeriodicEventStream",{}]').kind).toBe('SEND');
     for (const bad of ['', 'nope', '{}', '[9,"1"]', '[2,1,"A",{}]']) expect(readFrame(bad).kind).toBe('BAD');
+  });
+
+  test('the start of a frame, read without parsing the rest', () => {
+    expect(peekHeader('[2, "a\\"b", "Heartbeat", {}]')).toEqual({ type: 2, messageId: 'a\\"b', action: 'Heartbeat' });
+    expect(peekHeader('[3,"1",{"currentTime":"x"}]')).toEqual({ type: 3, messageId: '1', action: undefined });
+    for (const bad of ['', '{}', '[7,"1"]', '[2,1,"A"]']) expect(peekHeader(bad)).toBeUndefined();
   });
 
   test('statuses of 1.6 and 2.x', () => {

@@ -46,9 +46,14 @@ export class ChargePointsView {
     );
   }
 
-  /** Shows these rows (sorted by identity). */
-  update(rows: Iterable<ChargePointRow>): void {
-    this.#rows = [...rows].sort((a, b) => a.identity.localeCompare(b.identity));
+  /**
+   * Shows the rows (sorted by identity). `members`: charge points came or went, so the order is made again; else
+   * the rows in place are refreshed.
+   */
+  update(rows: ReadonlyMap<string, ChargePointRow>, members: boolean): void {
+    this.#rows = members
+      ? [...rows.values()].sort((a, b) => (a.identity < b.identity ? -1 : a.identity > b.identity ? 1 : 0))
+      : this.#rows.map((row) => rows.get(row.identity) ?? row);
     this.#show();
   }
 

@@ -45,24 +45,27 @@ app.append(
 );
 
 let pending = false;
-const changed = { chargePoints: false, log: false, transactions: false };
+const changed = { chargePoints: false, members: false, log: false, transactions: false };
 
 function draw(): void {
   pending = false;
   if (changed.chargePoints) {
-    chargePoints.update(state.chargePoints.values());
+    chargePoints.update(state.chargePoints, changed.members);
+  }
+  if (changed.members) {
     send.update(state.chargePoints.values());
     count.textContent = `${state.chargePoints.size} connected`;
   }
   if (changed.log) log.update();
   if (changed.transactions) transactions.update(state.transactions.values());
-  changed.chargePoints = changed.log = changed.transactions = false;
+  changed.chargePoints = changed.members = changed.log = changed.transactions = false;
 }
 
 const events = new EventSource(`api/events${query}`);
 events.onmessage = (message: MessageEvent<string>) => {
   state.apply(JSON.parse(message.data) as ConsoleUpdate);
   changed.chargePoints ||= state.changed.chargePoints;
+  changed.members ||= state.changed.members;
   changed.log ||= state.changed.log;
   changed.transactions ||= state.changed.transactions;
   if (!pending) {

@@ -19,7 +19,7 @@ export class ConsoleState {
   /** Frames the server did not send (over a batch's limit) or the page dropped. */
   skipped = 0;
   /** What changed in the last `apply()`. */
-  changed = { chargePoints: false, log: false, transactions: false };
+  changed = { chargePoints: false, members: false, log: false, transactions: false };
 
   /** The entry with this `seq`, if the page still holds it. */
   entry(seq: number | undefined): PageEntry | undefined {
@@ -30,6 +30,10 @@ export class ConsoleState {
   apply(update: ConsoleUpdate): void {
     this.changed = {
       chargePoints: update.snapshot || update.chargePoints.length > 0 || update.gone.length > 0,
+      members:
+        update.snapshot ||
+        update.gone.length > 0 ||
+        update.chargePoints.some((r) => !this.chargePoints.has(r.identity)),
       log: update.snapshot || update.log.length > 0 || update.links.length > 0,
       transactions: update.snapshot || update.transactions.length > 0,
     };
