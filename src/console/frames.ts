@@ -65,16 +65,18 @@ export function peekHeader(text: string): { type: number; messageId: string; act
  * written otherwise (spaces, escapes in the id) are read with `peekHeader`.
  */
 export function callAction(text: string): string | undefined {
-  const slow = (): string | undefined => {
-    const head = peekHeader(text);
-    return head?.type === 2 ? head.action : undefined;
-  };
-  if (!text.startsWith('[2,"')) return slow();
+  if (!text.startsWith('[2,"')) return callActionByPattern(text);
   const idEnd = text.indexOf('"', 4);
   // an escaped quote in the id, or anything but `","` after it: the careful way
-  if (idEnd < 0 || text.charCodeAt(idEnd - 1) === 92 || !text.startsWith('","', idEnd)) return slow();
+  if (idEnd < 0 || text.charCodeAt(idEnd - 1) === 92 || !text.startsWith('","', idEnd))
+    return callActionByPattern(text);
   const actionEnd = text.indexOf('"', idEnd + 3);
   return actionEnd < 0 ? undefined : text.slice(idEnd + 3, actionEnd);
+}
+
+function callActionByPattern(text: string): string | undefined {
+  const head = peekHeader(text);
+  return head?.type === 2 ? head.action : undefined;
 }
 
 /** The connector and status a StatusNotification reports: `["1", "Available"]`, `["1/2", "Occupied"]` (2.x). */

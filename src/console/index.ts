@@ -43,7 +43,7 @@ export interface ConsoleOptions {
   title?: string;
   /** Frames the log keeps (and a page receives when it opens). Default 2000. */
   logSize?: number;
-  /** ms between two batches of updates to the pages. Default 200. */
+  /** ms between two batches of updates to the pages. Default 250. */
   interval?: number;
   /** Most frames in one batch; under heavier traffic the others are counted as skipped. Default 250. */
   batchSize?: number;
@@ -99,7 +99,7 @@ export async function attachConsole<CP extends ServedChargePoint>(
     recorder,
     token,
     title: options.title ?? 'ocppkit console',
-    interval: options.interval ?? 200,
+    interval: options.interval ?? 250,
     callTimeout: options.callTimeout ?? 30_000,
   });
   try {

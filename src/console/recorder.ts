@@ -1,7 +1,9 @@
 /**
  * What the console knows of the server it is attached to, kept up to date through the server's events. Listeners
- * only queue the raw frame (time, identity, direction, text); reading and bookkeeping happen once per batch, in
- * `flush()`, so the per-message cost of an attached console is one array push.
+ * queue the raw frame (time, identity, direction, text); the newest `batchSize` frames wait for `flush()`, which reads
+ * them for the log. An older frame is skimmed as it leaves the queue: its start tells whether it may carry a status
+ * or a transaction, and only then is it read. So the queue stays small under any load, and most frames are never
+ * parsed by the console.
  */
 import type { Emitter, EndpointEventMap, FrameEvent } from '../events.ts';
 import type { ServerConnectEvent } from '../server/events.ts';
@@ -20,7 +22,7 @@ export interface WatchedChargePoint extends ServedChargePoint {
 export interface RecorderLimits {
   /** Frames kept in the log. */
   readonly logSize: number;
-  /** Most frames sent to the page in one update; the others are counted as skipped. */
+  /** Most frames sent to the page in one update: the newest; the others are skimmed and counted as skipped. */
   readonly batchSize: number;
   /** Transactions kept. */
   readonly transactions: number;
@@ -29,8 +31,8 @@ export interface RecorderLimits {
 }
 
 interface RawFrame {
+  readonly row: Row;
   readonly time: number;
-  readonly identity: string;
   readonly direction: 'in' | 'out';
   readonly data: string;
 }
@@ -42,6 +44,8 @@ interface Row {
   lastMessageAt: number;
   lastAction: string | undefined;
   status: Record<string, string>;
+  /** Whether its last message is newer than what the pages were sent. */
+  touched: boolean;
 }
 
 type Entry = { -readonly [K in keyof LogEntry]: LogEntry[K] };
@@ -60,8 +64,6 @@ interface Waiting {
   readonly payload: Record<string, unknown> | undefined;
 }
 
-/** Frames queued between two flushes at most; beyond, the oldest are dropped (counted as skipped). */
-const MAX_QUEUED = 50_000;
 /** The requests a charge point sends that tell of its status or a transaction. */
 const NEWS_ACTIONS = new Set([
   'StatusNotification',
@@ -87,13 +89,13 @@ export class ConsoleRecorder<CP extends ServedChargePoint = ServedChargePoint> {
   readonly #limits: RecorderLimits;
   readonly #target: ConsoleTarget<CP>;
   #queue: RawFrame[] = [];
-  #dropped = 0;
+  /** Frames skimmed since the last flush: left out of the log. */
+  #skimmed = 0;
   #seq = 0;
   readonly #rows = new Map<string, Row>();
   /** Rows changed (connected, a new action, a status): sent with the next batch. */
   readonly #changed = new Set<string>();
-  /** Rows with only a newer last message: sent at most once per `TOUCH_INTERVAL`. */
-  readonly #touched = new Set<string>();
+  /** When rows with only a newer last message (`touched`) were last sent: at most once per `TOUCH_INTERVAL`. */
   #touchesSentAt = 0;
   readonly #gone = new Set<string>();
   readonly #log: Entry[] = [];
@@ -137,21 +139,12 @@ export class ConsoleRecorder<CP extends ServedChargePoint = ServedChargePoint> {
     if (this.#target.registry.get(identity) !== undefined) return;
     this.#rows.delete(identity);
     this.#changed.delete(identity);
-    this.#touched.delete(identity);
     this.#gone.add(identity);
   };
 
   #watch(chargePoint: ServedChargePoint, now: number): void {
     if (!isWatchable(chargePoint) || this.#unwatch.has(chargePoint)) return;
     const { identity } = chargePoint;
-    const onIn = (event: FrameEvent): void => this.#enqueue(event, 'in');
-    const onOut = (event: FrameEvent): void => this.#enqueue(event, 'out');
-    chargePoint.events.on('message:in', onIn);
-    chargePoint.events.on('message:out', onOut);
-    this.#unwatch.set(chargePoint, () => {
-      chargePoint.events.off('message:in', onIn);
-      chargePoint.events.off('message:out', onOut);
-    });
     const row: Row = {
       identity,
       protocol: chargePoint.protocol,
@@ -159,34 +152,47 @@ export class ConsoleRecorder<CP extends ServedChargePoint = ServedChargePoint> {
       lastMessageAt: now,
       lastAction: undefined,
       status: {},
+      touched: false,
     };
+    const onIn = (event: FrameEvent): void => this.#enqueue(row, event.data, 'in');
+    const onOut = (event: FrameEvent): void => this.#enqueue(row, event.data, 'out');
+    chargePoint.events.on('message:in', onIn);
+    chargePoint.events.on('message:out', onOut);
+    this.#unwatch.set(chargePoint, () => {
+      chargePoint.events.off('message:in', onIn);
+      chargePoint.events.off('message:out', onOut);
+    });
     this.#rows.set(identity, row);
     this.#gone.delete(identity);
     this.#changed.add(identity);
   }
 
-  #enqueue(event: FrameEvent, direction: 'in' | 'out'): void {
-    if (this.#queue.length >= MAX_QUEUED) {
-      // Dropped by halves, so that a full queue costs nothing per frame.
-      this.#queue.splice(0, MAX_QUEUED / 2);
-      this.#dropped += MAX_QUEUED / 2;
+  /** The listeners' work, per frame: note the time, queue the frame, skim the oldest when the queue is full. */
+  #enqueue(row: Row, data: string, direction: 'in' | 'out'): void {
+    const time = Date.now();
+    row.lastMessageAt = time;
+    row.touched = true;
+    if (this.#queue.length >= this.#limits.batchSize) {
+      this.#record(this.#queue.shift()!, false);
+      this.#skimmed++;
     }
-    this.#queue.push({ time: Date.now(), identity: event.identity, direction, data: event.data });
+    this.#queue.push({ row, time, direction, data });
   }
 
   /** Reads the frames queued since the last call and returns what changed; `undefined` when nothing did. */
   flush(): ConsoleUpdate | undefined {
     const queue = this.#queue;
     this.#queue = [];
-    // Frames beyond a batch's limit are left out of the log: only the newest ones are read in full.
-    const firstLogged = Math.max(0, queue.length - this.#limits.batchSize);
-    for (let i = 0; i < queue.length; i++) this.#record(queue[i]!, i >= firstLogged);
-    const skipped = this.#dropped + firstLogged + Math.max(0, this.#fresh.length - this.#limits.batchSize);
-    this.#dropped = 0;
+    for (const raw of queue) this.#record(raw, true);
+    const skipped = this.#skimmed;
+    this.#skimmed = 0;
     const now = Date.now();
     if (now - this.#touchesSentAt >= TOUCH_INTERVAL) {
-      for (const identity of this.#touched) this.#changed.add(identity);
-      this.#touched.clear();
+      for (const row of this.#rows.values()) {
+        if (!row.touched) continue;
+        row.touched = false;
+        this.#changed.add(row.identity);
+      }
       this.#touchesSentAt = now;
     }
     if (
@@ -206,7 +212,7 @@ export class ConsoleRecorder<CP extends ServedChargePoint = ServedChargePoint> {
         return row === undefined ? [] : [rowOf(row)];
       }),
       gone: [...this.#gone],
-      log: this.#fresh.slice(-this.#limits.batchSize).map(entryOf),
+      log: this.#fresh.map(entryOf),
       links: this.#links,
       skipped,
       transactions: [...this.#changedTransactions].map(transactionOf),
@@ -237,18 +243,14 @@ export class ConsoleRecorder<CP extends ServedChargePoint = ServedChargePoint> {
    * point, its status or a transaction is kept, and its text is read only when it may tell of those.
    */
   #record(raw: RawFrame, logged: boolean): void {
-    const row = this.#rows.get(raw.identity);
-    if (row !== undefined) {
-      row.lastMessageAt = raw.time;
-      this.#touched.add(raw.identity);
-    }
-    if (!logged && !this.#worthReading(raw, row)) return;
+    const { row } = raw;
+    if (!logged && !this.#worthReading(raw)) return;
     const frame = readFrame(raw.data);
-    if (row !== undefined && frame.kind === 'CALL' && raw.direction === 'in') this.#setAction(row, frame.action);
+    if (frame.kind === 'CALL' && raw.direction === 'in') this.#setAction(row, frame.action);
     const entry: Entry = {
       seq: ++this.#seq,
       time: raw.time,
-      identity: raw.identity,
+      identity: row.identity,
       direction: raw.direction,
       kind: frame.kind,
       messageId: frame.messageId,
@@ -262,13 +264,13 @@ export class ConsoleRecorder<CP extends ServedChargePoint = ServedChargePoint> {
     if (frame.kind === 'CALL') {
       if (logged || frame.action === 'StartTransaction') {
         if (this.#waiting.size >= MAX_WAITING) this.#forget(this.#waiting.keys().next().value as string);
-        this.#waiting.set(waitingKey(raw.identity, raw.direction, frame.messageId), { entry, payload: frame.payload });
+        this.#waiting.set(waitingKey(row.identity, raw.direction, frame.messageId), { entry, payload: frame.payload });
         if (frame.action === 'StartTransaction') this.#startsWaiting++;
       }
       if (raw.direction === 'in' && frame.payload !== undefined) this.#request(raw, frame.action!, frame.payload);
     } else if (frame.kind !== 'SEND' && frame.kind !== 'BAD') {
       const callDirection = raw.direction === 'in' ? 'out' : 'in';
-      const key = waitingKey(raw.identity, callDirection, frame.messageId);
+      const key = waitingKey(row.identity, callDirection, frame.messageId);
       const waiting = this.#waiting.get(key);
       if (waiting === undefined) return;
       this.#forget(key);
@@ -285,7 +287,7 @@ export class ConsoleRecorder<CP extends ServedChargePoint = ServedChargePoint> {
         const transactionId = frame.payload?.transactionId;
         const news = transactionNews('StartTransaction', waiting.payload, call.time);
         if (transactionId !== undefined && news)
-          this.#transaction(raw.identity, { ...news, id: String(transactionId) });
+          this.#transaction(row.identity, { ...news, id: String(transactionId) });
       }
     }
   }
@@ -294,16 +296,16 @@ export class ConsoleRecorder<CP extends ServedChargePoint = ServedChargePoint> {
    * Whether a frame left out of the log may still tell of a status or a transaction: a request of the charge point
    * (its action read from the frame's start) or the answer to a StartTransaction. Most frames are not read at all.
    */
-  #worthReading(raw: RawFrame, row: Row | undefined): boolean {
+  #worthReading(raw: RawFrame): boolean {
     if (raw.direction === 'in') {
       const action = callAction(raw.data);
       if (action === undefined) return false;
-      if (row !== undefined) this.#setAction(row, action);
+      this.#setAction(raw.row, action);
       return NEWS_ACTIONS.has(action);
     }
     if (this.#startsWaiting === 0) return false;
     const head = peekHeader(raw.data);
-    return head?.type === 3 && this.#waiting.has(waitingKey(raw.identity, 'in', head.messageId));
+    return head?.type === 3 && this.#waiting.has(waitingKey(raw.row.identity, 'in', head.messageId));
   }
 
   #setAction(row: Row, action: string | undefined): void {
@@ -322,25 +324,21 @@ export class ConsoleRecorder<CP extends ServedChargePoint = ServedChargePoint> {
     this.#fresh.push(entry);
     // Trimmed in chunks, so that a full log does not shift on every frame.
     if (this.#log.length > this.#limits.logSize + 256) this.#log.splice(0, this.#log.length - this.#limits.logSize);
-    if (this.#fresh.length > this.#limits.batchSize + 256) {
-      this.#fresh.splice(0, 256);
-      this.#dropped += 256;
-    }
   }
 
   /** A request the charge point sent: its status or transaction, if it tells of one. */
   #request(raw: RawFrame, action: string, payload: Record<string, unknown>): void {
     if (action === 'StatusNotification') {
       const status = statusOf(payload);
-      const row = this.#rows.get(raw.identity);
-      if (status && row && row.status[status[0]] !== status[1]) {
+      const { row } = raw;
+      if (status && row.status[status[0]] !== status[1]) {
         row.status = { ...row.status, [status[0]]: status[1] };
         this.#changed.add(row.identity);
       }
       return;
     }
     const news = transactionNews(action, payload, raw.time);
-    if (news?.id !== undefined) this.#transaction(raw.identity, news);
+    if (news?.id !== undefined) this.#transaction(raw.row.identity, news);
   }
 
   #transaction(identity: string, news: TransactionNews): void {
@@ -375,7 +373,8 @@ function waitingKey(identity: string, direction: 'in' | 'out', messageId: string
 }
 
 function rowOf(row: Row): ChargePointRow {
-  return { ...row };
+  const { identity, protocol, connectedAt, lastMessageAt, lastAction, status } = row;
+  return { identity, protocol, connectedAt, lastMessageAt, lastAction, status };
 }
 
 function entryOf(entry: Entry): LogEntry {

@@ -1,6 +1,6 @@
 /** The list of connected charge points: identity, version, connected since, last message, statuses. */
 import type { ChargePointRow } from '../wire.ts';
-import { ago, clock, h } from './dom.ts';
+import { ago, clock, fillCells, h, setClass } from './dom.ts';
 import { VirtualList } from './virtual-list.ts';
 
 const VERSION_NAMES: Readonly<Record<string, string>> = { 'ocpp1.6': '1.6', 'ocpp2.0.1': '2.0.1', 'ocpp2.1': '2.1' };
@@ -75,18 +75,15 @@ export class ChargePointsView {
 
   #drawRow(row: ChargePointRow, element: HTMLElement): void {
     const now = Date.now();
-    element.className = `vrow cp-cols${row.identity === this.#selected ? ' selected' : ''}`;
+    setClass(element, `vrow cp-cols${row.identity === this.#selected ? ' selected' : ''}`);
     element.dataset.identity = row.identity;
-    element.replaceChildren(
-      h('span', { class: 'identity', title: row.identity }, row.identity),
-      h('span', { class: 'version' }, VERSION_NAMES[row.protocol] ?? row.protocol),
-      h('span', { title: new Date(row.connectedAt).toISOString() }, clock(row.connectedAt)),
-      h(
-        'span',
-        { title: row.lastAction ?? '' },
-        `${ago(row.lastMessageAt, now)} ago${row.lastAction ? ` · ${row.lastAction}` : ''}`,
-      ),
-      h('span', { class: 'status' }, statusText(row.status)),
-    );
+    fillCells(element, [
+      [row.identity, 'identity'],
+      [VERSION_NAMES[row.protocol] ?? row.protocol, 'version'],
+      [clock(row.connectedAt)],
+      [`${ago(row.lastMessageAt, now)} ago${row.lastAction ? ` · ${row.lastAction}` : ''}`],
+      [statusText(row.status), 'status'],
+    ]);
+    element.title = `${row.identity}, connected ${new Date(row.connectedAt).toISOString()}`;
   }
 }

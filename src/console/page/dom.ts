@@ -42,3 +42,24 @@ export function pretty(text: string): string {
     return text;
   }
 }
+
+/** One cell of a row: its text and class. */
+export type Cell = readonly [text: string, className?: string];
+
+/**
+ * Fills a row's cells in place: the spans are made once and only changed text or classes are written, so that
+ * redrawing a list of rows touches the DOM as little as it can.
+ */
+export function fillCells(row: HTMLElement, cells: readonly Cell[]): void {
+  while (row.childElementCount < cells.length) row.append(document.createElement('span'));
+  cells.forEach(([text, className = ''], i) => {
+    const span = row.children[i] as HTMLElement;
+    if (span.textContent !== text) span.textContent = text;
+    if (span.className !== className) span.className = className;
+  });
+}
+
+/** Sets a row's class only when it changes. */
+export function setClass(element: HTMLElement, className: string): void {
+  if (element.className !== className) element.className = className;
+}

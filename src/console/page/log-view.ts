@@ -2,7 +2,7 @@
  * The message log: filters (identity, action, direction, errors only), a virtualised list of frames, and the frame
  * picked, pretty-printed beside the frame it is linked to (a CALL and its answer) with the latency.
  */
-import { clock, h, pretty } from './dom.ts';
+import { clock, fillCells, h, pretty, setClass } from './dom.ts';
 import type { ConsoleState, PageEntry } from './state.ts';
 import { VirtualList } from './virtual-list.ts';
 
@@ -139,23 +139,19 @@ export class LogView {
 
   #drawRow(entry: PageEntry, row: HTMLElement): void {
     const error = ERROR_KINDS.has(entry.kind);
-    row.className = `vrow log-cols${error ? ' error' : ''}${entry.seq === this.#picked ? ' selected' : ''}`;
+    setClass(row, `vrow log-cols${error ? ' error' : ''}${entry.seq === this.#picked ? ' selected' : ''}`);
     row.dataset.seq = String(entry.seq);
     row.dataset.kind = entry.kind;
     row.dataset.action = entry.action ?? '';
     row.dataset.identity = entry.identity;
-    row.replaceChildren(
-      h('span', { class: 'muted' }, clock(entry.time, true)),
-      h('span', { class: 'identity' }, entry.identity),
-      h(
-        'span',
-        { class: `dir ${entry.direction}`, title: entry.direction === 'in' ? 'received' : 'sent' },
-        entry.direction === 'in' ? '←' : '→',
-      ),
-      h('span', { class: 'kind' }, entry.kind),
-      h('span', {}, entry.action ?? ''),
-      h('span', { class: 'muted mono' }, entry.messageId ?? ''),
-      h('span', { class: 'latency' }, entry.latency === undefined ? '' : `${entry.latency} ms`),
-    );
+    fillCells(row, [
+      [clock(entry.time, true), 'muted'],
+      [entry.identity, 'identity'],
+      [entry.direction === 'in' ? '←' : '→', `dir ${entry.direction}`],
+      [entry.kind, 'kind'],
+      [entry.action ?? ''],
+      [entry.messageId ?? '', 'muted mono'],
+      [entry.latency === undefined ? '' : `${entry.latency} ms`, 'latency'],
+    ]);
   }
 }
