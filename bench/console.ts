@@ -7,7 +7,7 @@
  * Processes, all on 127.0.0.1: the server (the demo CSMS, ocpp1.6, validation on, a fresh process per round, with
  * `attachConsole` or not); Chromium with the console's page (console rounds only); this process as the charge
  * points: raw `ws` sockets, each a closed loop of Heartbeat CALLs, one in flight per charge point (OCPP's rule).
- * Rounds alternate none, console. During console rounds the page is asked for the time every 250 ms: the round
+ * Rounds alternate none, console, then console, none. During console rounds the page is asked for the time every 250 ms: the round
  * trip is how long the page keeps someone waiting.
  *
  * `runConsoleBench(options)` is the same for a harness.
@@ -210,7 +210,8 @@ export async function runConsoleBench(options: ConsoleBenchOptions = {}): Promis
   let domRows = 0;
   try {
     for (let round = 0; round < rounds; round++) {
-      for (const mode of ['none', 'console'] as const) {
+      // A B, then B A: neither goes first every time.
+      for (const mode of round % 2 === 0 ? (['none', 'console'] as const) : (['console', 'none'] as const)) {
         const { child, ready } = await startServer(mode === 'console');
         const page = ready.consoleUrl === undefined ? undefined : await browser.newPage();
         try {
