@@ -80,8 +80,8 @@ function serverCpu(child: ChildProcess): Promise<number> {
   });
 }
 
-/** CPU time (µs) of the processes of the Chromium this process launched (found by their parent chain). */
-function chromiumCpu(): number {
+/** CPU time (µs) of the processes of the Chromium this process launched: its descendants but the server's tree. */
+function chromiumCpu(server: number | undefined): number {
   const ticks = 1_000_000 / 100; // µs per clock tick (USER_HZ is 100 on Linux)
   let total = 0;
   const parents = new Map<number, number>();
@@ -98,7 +98,9 @@ function chromiumCpu(): number {
     }
   }
   for (const [pid, time] of times) {
+    if (pid === server) continue;
     for (let p = parents.get(pid); p !== undefined && p > 1; p = parents.get(p)) {
+      if (p === server) break;
       if (p === process.pid) {
         total += time;
         break;
@@ -231,7 +233,7 @@ export async function runConsoleBench(options: ConsoleBenchOptions = {}): Promis
           })();
           const marks: { server: number; chromium: number; at: number }[] = [];
           const mark = async () => {
-            marks.push({ server: await serverCpu(child), chromium: chromiumCpu(), at: performance.now() });
+            marks.push({ server: await serverCpu(child), chromium: chromiumCpu(child.pid), at: performance.now() });
           };
           const { rate, calls } = await heartbeats(sockets, warmupMs, durationMs, mark);
           const [from, to] = marks as [(typeof marks)[0], (typeof marks)[0]];
