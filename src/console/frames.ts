@@ -62,16 +62,21 @@ export function peekHeader(text: string): { type: number; messageId: string; act
 
 /**
  * The action of a CALL (`[2,"id","Action",…`) found with `indexOf` alone; `undefined` for any other frame. Frames
- * written otherwise (spaces, escapes in the id) are read with `peekHeader`.
+ * written otherwise (spaces, escapes in the id) are read with `peekHeader`. `known`: an action likely to be the one,
+ * returned as it is when it is.
  */
-export function callAction(text: string): string | undefined {
+export function callAction(text: string, known?: string): string | undefined {
   if (!text.startsWith('[2,"')) return callActionByPattern(text);
   const idEnd = text.indexOf('"', 4);
   // an escaped quote in the id, or anything but `","` after it: the careful way
   if (idEnd < 0 || text.charCodeAt(idEnd - 1) === 92 || !text.startsWith('","', idEnd))
     return callActionByPattern(text);
-  const actionEnd = text.indexOf('"', idEnd + 3);
-  return actionEnd < 0 ? undefined : text.slice(idEnd + 3, actionEnd);
+  const start = idEnd + 3;
+  // The action the caller expects (a charge point's last one) is recognised in place, without a new string.
+  if (known !== undefined && text.startsWith(known, start) && text.charCodeAt(start + known.length) === 34)
+    return known;
+  const actionEnd = text.indexOf('"', start);
+  return actionEnd < 0 ? undefined : text.slice(start, actionEnd);
 }
 
 function callActionByPattern(text: string): string | undefined {

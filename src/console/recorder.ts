@@ -298,7 +298,7 @@ export class ConsoleRecorder<CP extends ServedChargePoint = ServedChargePoint> {
    */
   #worthReading(raw: RawFrame): boolean {
     if (raw.direction === 'in') {
-      const action = callAction(raw.data);
+      const action = callAction(raw.data, raw.row.lastAction);
       if (action === undefined) return false;
       this.#setAction(raw.row, action);
       return NEWS_ACTIONS.has(action);

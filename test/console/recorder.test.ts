@@ -4,7 +4,14 @@
  * only to those who may see it.
  */
 import { afterEach, describe, expect, test } from 'vitest';
-import { energyReadings, peekHeader, readFrame, statusOf, transactionNews } from '../../src/console/frames.ts';
+import {
+  callAction,
+  energyReadings,
+  peekHeader,
+  readFrame,
+  statusOf,
+  transactionNews,
+} from '../../src/console/frames.ts';
 import { attachConsole, ConsoleOptionsError, isLoopback } from '../../src/console/index.ts';
 import { ConsoleRecorder } from '../../src/console/recorder.ts';
 import type { ConsoleUpdate } from '../../src/console/wire.ts';
@@ -213,6 +220,15 @@ describe('reading frames', () => {
     expect(peekHeader('[2, "a\\"b", "Heartbeat", {}]')).toEqual({ type: 2, messageId: 'a\\"b', action: 'Heartbeat' });
     expect(peekHeader('[3,"1",{"currentTime":"x"}]')).toEqual({ type: 3, messageId: '1', action: undefined });
     for (const bad of ['', '{}', '[7,"1"]', '[2,1,"A"]']) expect(peekHeader(bad)).toBeUndefined();
+  });
+
+  test("a CALL's action, found in place", () => {
+    expect(callAction('[2,"1","Heartbeat",{}]')).toBe('Heartbeat');
+    expect(callAction('[2,"1","Heartbeat",{}]', 'Heartbeat')).toBe('Heartbeat');
+    expect(callAction('[2,"1","HeartbeatX",{}]', 'Heartbeat')).toBe('HeartbeatX');
+    expect(callAction('[2, "1", "Authorize", {}]', 'Heartbeat')).toBe('Authorize');
+    expect(callAction('[2,"a\\"b","Reset",{}]')).toBe('Reset');
+    expect(callAction('[3,"1",{}]')).toBeUndefined();
   });
 
   test('statuses of 1.6 and 2.x', () => {
