@@ -47,6 +47,8 @@ export type ConsoleBenchResult =
       cpuPerCall: { none: number; console: number };
       /** Chromium's CPU use while measuring (cores), median of the console rounds. */
       chromiumCores: number;
+      /** At about 1,000 calls/s: the calls answered per second, the page's answer times (ms), frames skipped. */
+      paced: { callsPerSecond: number; pageMs: { median: number; max: number }; skipped: number };
     };
 
 const SELF = fileURLToPath(import.meta.url);
@@ -196,6 +198,37 @@ function startServer(withConsole: boolean): Promise<{ child: ChildProcess; ready
   });
 }
 
+/** Page answer times while `sockets` send `rate` Heartbeats per second in all (each at its own moment). */
+async function pacedLoad(
+  sockets: WebSocket[],
+  rate: number,
+  durationMs: number,
+  page: import('playwright-core').Page,
+): Promise<{ answered: number; pageMs: number[] }> {
+  let answered = 0;
+  const period = (sockets.length / rate) * 1000;
+  const timers = sockets.map((ws, i) => {
+    ws.on('message', () => answered++);
+    let n = 0;
+    const send = () => ws.readyState === WebSocket.OPEN && ws.send(`[2,"p${i}-${n++}","Heartbeat",{}]`);
+    const start = setTimeout(() => {
+      send();
+      timers[i] = setInterval(send, period);
+    }, Math.random() * period);
+    return start;
+  });
+  const pageMs: number[] = [];
+  const end = performance.now() + durationMs;
+  while (performance.now() < end) {
+    const asked = performance.now();
+    await page.evaluate(() => performance.now());
+    pageMs.push(performance.now() - asked);
+    await sleep(250);
+  }
+  for (const timer of timers) clearInterval(timer);
+  return { answered, pageMs };
+}
+
 export async function runConsoleBench(options: ConsoleBenchOptions = {}): Promise<ConsoleBenchResult> {
   if (!existsSync(CHROMIUM)) return { skipped: `${CHROMIUM} is not installed` };
   const log = options.log ?? (() => {});
@@ -210,6 +243,7 @@ export async function runConsoleBench(options: ConsoleBenchOptions = {}): Promis
   const cpuPerCall = { none: [] as number[], console: [] as number[] };
   const chromiumCores: number[] = [];
   let domRows = 0;
+  let paced = { callsPerSecond: Number.NaN, pageMs: { median: Number.NaN, max: Number.NaN }, skipped: Number.NaN };
   try {
     for (let round = 0; round < rounds; round++) {
       // A B, then B A: neither goes first every time.
@@ -251,6 +285,27 @@ export async function runConsoleBench(options: ConsoleBenchOptions = {}): Promis
         }
       }
     }
+    // The load the console is made for: about 1,000 calls/s from the charge points, the page open.
+    const { child, ready } = await startServer(true);
+    const page = await browser.newPage();
+    try {
+      await page.goto(ready.consoleUrl!);
+      await page.locator('#live.on').waitFor({ timeout: 10_000 });
+      const sockets = await openSockets(ready.port, connections);
+      const run = await pacedLoad(sockets, 1000, Math.max(durationMs / 2, 2000), page);
+      const count = (await page.locator('#log-count').textContent()) ?? '';
+      const sorted = [...run.pageMs].sort((a, b) => a - b);
+      paced = {
+        callsPerSecond: run.answered / (Math.max(durationMs / 2, 2000) / 1000),
+        pageMs: { median: sorted[sorted.length >> 1] ?? Number.NaN, max: sorted.at(-1) ?? Number.NaN },
+        skipped: Number(/, (\d+) skipped/.exec(count)?.[1] ?? 0),
+      };
+      log(`console bench, paced: ${Math.round(paced.callsPerSecond)} calls/s, page ${count}`);
+      for (const ws of sockets) ws.terminate();
+    } finally {
+      await page.close();
+      child.kill('SIGKILL');
+    }
   } finally {
     await browser.close();
   }
@@ -268,6 +323,7 @@ export async function runConsoleBench(options: ConsoleBenchOptions = {}): Promis
     domRows,
     cpuPerCall: { none: summarize(cpuPerCall.none).median, console: summarize(cpuPerCall.console).median },
     chromiumCores: summarize(chromiumCores).median,
+    paced,
   };
 }
 
@@ -293,6 +349,10 @@ export function consoleSection(result: ConsoleBenchResult | undefined): string {
     `Server CPU per call: ${result.cpuPerCall.none.toFixed(1)} µs without the console, ` +
       `${result.cpuPerCall.console.toFixed(1)} µs with it (${((result.cpuPerCall.console / result.cpuPerCall.none - 1) * 100).toFixed(1)}% more). ` +
       `Chromium used ${result.chromiumCores.toFixed(2)} cores meanwhile.`,
+    '',
+    `At ${Math.round(result.paced.callsPerSecond)} calls/s (paced), the page answered in ` +
+      `${result.paced.pageMs.median.toFixed(1)} ms (median; worst ${result.paced.pageMs.max.toFixed(0)} ms), ` +
+      `${result.paced.skipped} frames skipped.`,
     '',
   ].join('\n');
 }

@@ -45,7 +45,7 @@ export interface ConsoleOptions {
   logSize?: number;
   /** ms between two batches of updates to the pages. Default 250. */
   interval?: number;
-  /** Most frames in one batch; under heavier traffic the others are counted as skipped. Default 250. */
+  /** Most frames in one batch; under heavier traffic the others are counted as skipped. Default 500. */
   batchSize?: number;
   /** Timeout of a call sent from the page, ms. Default 30 000. */
   callTimeout?: number;
@@ -90,7 +90,7 @@ export async function attachConsole<CP extends ServedChargePoint>(
   }
   const recorder = new ConsoleRecorder(server, {
     logSize: options.logSize ?? 2000,
-    batchSize: options.batchSize ?? 250,
+    batchSize: options.batchSize ?? 500,
     transactions: 500,
     meterPoints: 2000,
   });

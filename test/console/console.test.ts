@@ -285,7 +285,7 @@ test('within a bounded wait, the page stays up to date after a burst of frames',
   await within(Promise.all(Array.from({ length: 300 }, () => cp.call('Heartbeat'))), 10_000, '300 heartbeats answered');
   await page.fill('#filter-identity', 'CP-BURST');
   await page.fill('#filter-action', 'Heartbeat');
-  // Every frame is shown, or counted as skipped when a batch was over its limit (250 frames; the burst's
+  // Every frame is shown, or counted as skipped when a batch was over its limit (500 frames; the burst's
   // BootNotification may be among the skipped ones).
   const counted = async () => {
     const text = (await page.locator('#log-count').textContent()) ?? '';
