@@ -10,6 +10,7 @@ import type { ServerConnectEvent } from '../server/events.ts';
 import type { ServedChargePoint } from '../server/served.ts';
 import { callAction, peekHeader, readFrame, statusOf, type TransactionNews, transactionNews } from './frames.ts';
 import type { ConsoleTarget } from './target.ts';
+import { WaitingCalls } from './waiting.ts';
 import type { ChargePointRow, ConsoleUpdate, LogEntry, MeterPoint, TransactionRow } from './wire.ts';
 
 /** What the console uses of a connected charge point: each version's `ChargePoint` has it. */
@@ -76,8 +77,8 @@ const NEWS_ACTIONS = new Set([
 /** How often rows whose only change is the time of their last message are sent, ms. */
 const TOUCH_INTERVAL = 1000;
 
-/** CALLs waiting for an answer at most; beyond, the oldest are forgotten. */
-const MAX_WAITING = 20_000;
+/** CALLs waiting for an answer, per generation (see `WaitingCalls`); beyond, the oldest are forgotten. */
+const MAX_WAITING = 5000;
 
 function isWatchable(chargePoint: ServedChargePoint): chargePoint is WatchedChargePoint {
   const candidate = chargePoint as Partial<WatchedChargePoint>;
@@ -101,7 +102,9 @@ export class ConsoleRecorder<CP extends ServedChargePoint = ServedChargePoint> {
   readonly #log: Entry[] = [];
   #fresh: Entry[] = [];
   #links: [number, number, number][] = [];
-  readonly #waiting = new Map<string, Waiting>();
+  readonly #waiting = new WaitingCalls<Waiting>(MAX_WAITING, (dropped) => {
+    for (const waiting of dropped.values()) if (waiting.entry.action === 'StartTransaction') this.#startsWaiting--;
+  });
   /** StartTransaction CALLs among them: their answers carry the transaction's id. */
   #startsWaiting = 0;
   readonly #transactions = new Map<string, Transaction>();
@@ -263,7 +266,6 @@ export class ConsoleRecorder<CP extends ServedChargePoint = ServedChargePoint> {
     if (frame.messageId === undefined) return;
     if (frame.kind === 'CALL') {
       if (logged || frame.action === 'StartTransaction') {
-        if (this.#waiting.size >= MAX_WAITING) this.#forget(this.#waiting.keys().next().value as string);
         this.#waiting.set(waitingKey(row.identity, raw.direction, frame.messageId), { entry, payload: frame.payload });
         if (frame.action === 'StartTransaction') this.#startsWaiting++;
       }

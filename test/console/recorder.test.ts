@@ -14,6 +14,7 @@ import {
 } from '../../src/console/frames.ts';
 import { attachConsole, ConsoleOptionsError, isLoopback } from '../../src/console/index.ts';
 import { ConsoleRecorder } from '../../src/console/recorder.ts';
+import { WaitingCalls } from '../../src/console/waiting.ts';
 import type { ConsoleUpdate } from '../../src/console/wire.ts';
 import { createDemoCsms } from '../../src/demo/index.ts';
 import * as v16 from '../../src/v16/index.ts';
@@ -199,6 +200,17 @@ describe('ConsoleRecorder', () => {
       ]),
     );
   });
+});
+
+test('waiting calls are bounded by generations: the older one is dropped whole', () => {
+  const dropped: string[][] = [];
+  const waiting = new WaitingCalls<number>(2, (generation) => dropped.push([...generation.keys()]));
+  for (const key of ['a', 'b', 'c', 'd']) waiting.set(key, key.charCodeAt(0));
+  expect([waiting.get('a'), waiting.has('c'), waiting.get('d')]).toEqual([97, true, 100]);
+  waiting.delete('a');
+  waiting.set('e', 101);
+  expect(dropped).toEqual([[], ['b']]);
+  expect(['a', 'b', 'c', 'd', 'e'].map((key) => waiting.has(key))).toEqual([false, false, true, true, true]);
 });
 
 describe('reading frames', () => {
