@@ -1,14 +1,15 @@
 /**
  * What the console knows of the server it is attached to, kept up to date through the server's events. Listeners
- * queue the raw frame (time, identity, direction, text); the newest `batchSize` frames wait for `flush()`, which reads
- * them for the log. An older frame is skimmed as it leaves the queue: its start tells whether it may carry a status
- * or a transaction, and only then is it read. So the queue stays small under any load, and most frames are never
- * parsed by the console.
+ * put each frame (its row, text, direction and time) in a ring of `batchSize`, which allocates nothing; the frames in
+ * it at `flush()` are read for the log. A frame pushed out of the full ring is skimmed: its start tells whether it
+ * may carry a status or a transaction, and only then is it read. So under any load the console holds one batch of
+ * frames and parses one batch per interval, plus the few status and transaction messages.
  */
 import type { Emitter, EndpointEventMap, FrameEvent } from '../events.ts';
 import type { ServerConnectEvent } from '../server/events.ts';
 import type { ServedChargePoint } from '../server/served.ts';
 import { callAction, peekHeader, readFrame, statusOf, type TransactionNews, transactionNews } from './frames.ts';
+import { FrameRing } from './ring.ts';
 import type { ConsoleTarget } from './target.ts';
 import { WaitingCalls } from './waiting.ts';
 import type { ChargePointRow, ConsoleUpdate, LogEntry, MeterPoint, TransactionRow } from './wire.ts';
@@ -89,7 +90,7 @@ function isWatchable(chargePoint: ServedChargePoint): chargePoint is WatchedChar
 export class ConsoleRecorder<CP extends ServedChargePoint = ServedChargePoint> {
   readonly #limits: RecorderLimits;
   readonly #target: ConsoleTarget<CP>;
-  #queue: RawFrame[] = [];
+  readonly #ring: FrameRing<Row>;
   /** Frames skimmed since the last flush: left out of the log. */
   #skimmed = 0;
   #seq = 0;
@@ -119,6 +120,7 @@ export class ConsoleRecorder<CP extends ServedChargePoint = ServedChargePoint> {
   constructor(target: ConsoleTarget<CP>, limits: RecorderLimits) {
     this.#target = target;
     this.#limits = limits;
+    this.#ring = new FrameRing<Row>(limits.batchSize);
     target.events.on('connect', this.#onConnect);
     target.events.on('disconnect', this.#onDisconnect);
     const now = Date.now();
@@ -175,18 +177,22 @@ export class ConsoleRecorder<CP extends ServedChargePoint = ServedChargePoint> {
     const time = Date.now();
     row.lastMessageAt = time;
     row.touched = true;
-    if (this.#queue.length >= this.#limits.batchSize) {
-      this.#record(this.#queue.shift()!, false);
-      this.#skimmed++;
-    }
-    this.#queue.push({ row, time, direction, data });
+    this.#ring.push(row, data, direction === 'in', time, this.#skim);
   }
+
+  /** A frame leaving the full ring: left out of the log, read only if it may tell of a status or a transaction. */
+  readonly #skim = (row: Row, data: string, incoming: boolean, time: number): void => {
+    this.#skimmed++;
+    if (this.#worthReading(row, data, incoming))
+      this.#record({ row, time, direction: incoming ? 'in' : 'out', data }, false);
+  };
+
+  readonly #logFrame = (row: Row, data: string, incoming: boolean, time: number): void =>
+    this.#record({ row, time, direction: incoming ? 'in' : 'out', data }, true);
 
   /** Reads the frames queued since the last call and returns what changed; `undefined` when nothing did. */
   flush(): ConsoleUpdate | undefined {
-    const queue = this.#queue;
-    this.#queue = [];
-    for (const raw of queue) this.#record(raw, true);
+    this.#ring.drain(this.#logFrame);
     const skipped = this.#skimmed;
     this.#skimmed = 0;
     const now = Date.now();
@@ -242,12 +248,11 @@ export class ConsoleRecorder<CP extends ServedChargePoint = ServedChargePoint> {
   }
 
   /**
-   * Records a frame. `logged`: it goes into the log; else (a batch over its limit) only what it tells of its charge
-   * point, its status or a transaction is kept, and its text is read only when it may tell of those.
+   * Records a frame. `logged`: it goes into the log; else (skimmed, and worth reading) only what it tells of its
+   * charge point's status or a transaction is kept.
    */
   #record(raw: RawFrame, logged: boolean): void {
     const { row } = raw;
-    if (!logged && !this.#worthReading(raw)) return;
     const frame = readFrame(raw.data);
     if (frame.kind === 'CALL' && raw.direction === 'in') this.#setAction(row, frame.action);
     const entry: Entry = {
@@ -298,16 +303,16 @@ export class ConsoleRecorder<CP extends ServedChargePoint = ServedChargePoint> {
    * Whether a frame left out of the log may still tell of a status or a transaction: a request of the charge point
    * (its action read from the frame's start) or the answer to a StartTransaction. Most frames are not read at all.
    */
-  #worthReading(raw: RawFrame): boolean {
-    if (raw.direction === 'in') {
-      const action = callAction(raw.data, raw.row.lastAction);
+  #worthReading(row: Row, data: string, incoming: boolean): boolean {
+    if (incoming) {
+      const action = callAction(data, row.lastAction);
       if (action === undefined) return false;
-      this.#setAction(raw.row, action);
+      this.#setAction(row, action);
       return NEWS_ACTIONS.has(action);
     }
     if (this.#startsWaiting === 0) return false;
-    const head = peekHeader(raw.data);
-    return head?.type === 3 && this.#waiting.has(waitingKey(raw.row.identity, 'in', head.messageId));
+    const head = peekHeader(data);
+    return head?.type === 3 && this.#waiting.has(waitingKey(row.identity, 'in', head.messageId));
   }
 
   #setAction(row: Row, action: string | undefined): void {
