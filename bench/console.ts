@@ -7,8 +7,10 @@
  * Processes, all on 127.0.0.1: the server (the demo CSMS, ocpp1.6, validation on, a fresh process per round, with
  * `attachConsole` or not); Chromium with the console's page (console rounds only); this process as the charge
  * points: raw `ws` sockets, each a closed loop of Heartbeat CALLs, one in flight per charge point (OCPP's rule).
- * Rounds alternate none, console, then console, none. During console rounds the page is asked for the time every 250 ms: the round
- * trip is how long the page keeps someone waiting.
+ * Rounds alternate none, console, then console, none. During console rounds the page is asked for the time every
+ * 250 ms: the round trip is how long the page keeps someone waiting. A last console round paces the charge points at
+ * about 1,000 calls/s in all, the load the console is made for. The server's CPU time per call and Chromium's CPU
+ * are read for each measured window.
  *
  * `runConsoleBench(options)` is the same for a harness.
  */
@@ -333,9 +335,11 @@ export function consoleSection(result: ConsoleBenchResult | undefined): string {
   if ('skipped' in result) return `\n## 7. The console's cost\n\nNot measured: ${result.skipped}.\n`;
   const row = (name: string, s: Summary) =>
     `| ${name} | ${Math.round(s.median)} | ${Math.round(s.min)}–${Math.round(s.max)} |`;
+  const more = (result.cpuPerCall.console / result.cpuPerCall.none - 1) * 100;
   return [
     '',
-    `## 7. The console's cost: ${result.connections} charge points, Heartbeats, one in flight each, ${result.durationMs / 1000} s per round, ${result.rounds} rounds`,
+    `## 7. The console's cost: ${result.connections} charge points, Heartbeats, one in flight each, ` +
+      `${result.durationMs / 1000} s per round, ${result.rounds} rounds`,
     '',
     '| server | calls/s (median) | min–max |',
     '| --- | ---: | ---: |',
@@ -347,7 +351,7 @@ export function consoleSection(result: ConsoleBenchResult | undefined): string {
       `under that load, with ${result.domRows} log rows in its DOM.`,
     '',
     `Server CPU per call: ${result.cpuPerCall.none.toFixed(1)} µs without the console, ` +
-      `${result.cpuPerCall.console.toFixed(1)} µs with it (${((result.cpuPerCall.console / result.cpuPerCall.none - 1) * 100).toFixed(1)}% more). ` +
+      `${result.cpuPerCall.console.toFixed(1)} µs with it (${more.toFixed(1)}% more). ` +
       `Chromium used ${result.chromiumCores.toFixed(2)} cores meanwhile.`,
     '',
     `At ${Math.round(result.paced.callsPerSecond)} calls/s (paced), the page answered in ` +
