@@ -136,6 +136,19 @@ const steps = [
     writeFileSync(join(consumer, 'quickstart.cjs'), quickstart('require'));
     for (const file of ['quickstart.mjs', 'quickstart.cjs']) await bootAgainst(file);
   }),
+  step(
+    'ocppkit/console from the package, as ESM and as CommonJS: the built page is served, esbuild absent',
+    async () => {
+      if (existsSync(join(consumer, 'node_modules', 'esbuild')))
+        throw new Error('esbuild is installed in the consumer');
+      writeFileSync(join(consumer, 'console.mjs'), consoleCheck('import'));
+      writeFileSync(join(consumer, 'console.cjs'), consoleCheck('require'));
+      for (const file of ['console.mjs', 'console.cjs']) {
+        const output = run('node', [file], consumer);
+        if (!output.includes('console ok')) throw new Error(`${file}: unexpected output\n${output}`);
+      }
+    },
+  ),
   step('importing one version loads no other version', () => {
     for (const version of ['v16', 'v201', 'v21']) {
       const others = ['v16', 'v201', 'v21'].filter((v) => v !== version);
@@ -338,6 +351,44 @@ class MyChargePoint extends ChargePoint {
 const server = new OcppServer({ port: 0, host: '127.0.0.1', protocols: { 'ocpp1.6': MyChargePoint } });
 server.listen().then((address) => console.log('listening ' + address.port));
 process.on('SIGTERM', () => server.close().then(() => process.exit(0)));
+`;
+}
+
+/**
+ * A script that attaches the console to a server, connects a charge point and checks the page: the document, the
+ * bundled script (with the schemas of the calls the CSMS sends), the style sheet and the snapshot of its events.
+ */
+function consoleCheck(style: 'import' | 'require'): string {
+  const imports =
+    style === 'import'
+      ? `import { ChargePoint } from 'ocppkit/v16';\nimport { OcppServer } from 'ocppkit/server';\nimport { attachConsole } from 'ocppkit/console';\nimport { WebSocket } from 'ws';`
+      : `const { ChargePoint } = require('ocppkit/v16');\nconst { OcppServer } = require('ocppkit/server');\nconst { attachConsole } = require('ocppkit/console');\nconst { WebSocket } = require('ws');`;
+  return `${imports}
+const fail = (message) => { console.error(message); process.exit(1); };
+setTimeout(() => fail('timed out'), 10000).unref();
+(async () => {
+  const server = new OcppServer({ port: 0, host: '127.0.0.1', protocols: { 'ocpp1.6': ChargePoint } });
+  const { port } = await server.listen();
+  const console_ = await attachConsole(server);
+  const ws = new WebSocket('ws://127.0.0.1:' + port + '/CP-PKG', 'ocpp1.6');
+  await new Promise((resolve, reject) => { ws.on('open', resolve); ws.on('error', reject); });
+  const html = await (await fetch(console_.url)).text();
+  if (!html.includes('app.js')) fail('no page: ' + html);
+  const js = await (await fetch(new URL('app.js', console_.url))).text();
+  if (js.length < 100000 || !js.includes('GetCompositeSchedule')) fail('the bundled script is missing');
+  const css = await fetch(new URL('app.css', console_.url));
+  if (!css.ok) fail('no style sheet');
+  const events = await fetch(new URL('api/events', console_.url));
+  const reader = events.body.getReader();
+  let text = '';
+  while (!text.includes('\\n\\n')) text += new TextDecoder().decode((await reader.read()).value);
+  if (!text.includes('"identity":"CP-PKG"')) fail('CP-PKG is not in the snapshot: ' + text);
+  await reader.cancel();
+  ws.close();
+  await console_.close();
+  await server.close();
+  console.log('console ok');
+})().catch((error) => fail(error.stack));
 `;
 }
 

@@ -7,7 +7,7 @@
  * load-generator process. Prints medians, min/max and the ratio to raw `ws`, and writes the same as JSON to
  * bench/results/.
  *
- * Options: --quick, --rounds N, --only synthetic,ocpp,idle,startup,storm, --cells ocppkit,ocppkit-server (throughput
+ * Options: --quick, --rounds N, --only synthetic,ocpp,idle,startup,storm,cluster,console, --cells ocppkit,ocppkit-server (throughput
  * rows by id; raw ws always runs; otel-none,otel-sdk,otel-console: the cost of observability), --profile (CPU profiles of ocppkit instead of the comparison), --no-build (reuse
  * the last build).
  */
@@ -17,6 +17,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type ClusterBenchResult, runClusterRedisBench } from './cluster-redis.ts';
+import { type ConsoleBenchResult, consoleSection, runConsoleBench } from './console.ts';
 import type {
   ClientKind,
   ImportProbeResult,
@@ -69,8 +70,11 @@ interface Config {
   retries: number;
 }
 
-/** `cluster` runs only when Redis is available (redis-server installed, or OCPPKIT_REDIS_URL answering). */
-const SCENARIOS = ['synthetic', 'ocpp', 'idle', 'startup', 'storm', 'cluster'];
+/**
+ * `cluster` runs only when Redis is available (redis-server installed, or OCPPKIT_REDIS_URL answering); `console`
+ * only when Chromium is (/usr/bin/chromium, or OCPPKIT_CHROMIUM).
+ */
+const SCENARIOS = ['synthetic', 'ocpp', 'idle', 'startup', 'storm', 'cluster', 'console'];
 
 function parseArgs(argv: string[]): Config {
   const quick = argv.includes('--quick');
@@ -721,6 +725,7 @@ interface Report {
   startup?: { systems: StartupResult[]; imports: ImportResult[] };
   storm?: { count: number; concurrency: number; systems: StormSystemResult[] };
   cluster?: ClusterBenchResult;
+  console?: ConsoleBenchResult;
   targets: Target[];
 }
 
@@ -1136,9 +1141,18 @@ async function main(): Promise<void> {
       log,
     });
   }
+  if (has('console')) {
+    report.console = await runConsoleBench({
+      rounds: config.rounds,
+      connections: config.mode === 'quick' ? 200 : 1000,
+      warmupMs: config.mode === 'quick' ? 500 : 2000,
+      durationMs: config.mode === 'quick' ? 2000 : 10_000,
+      log,
+    });
+  }
   report.targets = targets(report);
   report.meta.durationSeconds = Math.round((performance.now() - started) / 1000);
-  const text = render(report, config) + clusterSection(report.cluster);
+  const text = render(report, config) + clusterSection(report.cluster) + consoleSection(report.console);
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const json = JSON.stringify(report, null, 2);
   writeFileSync(join(RESULTS, `bench-${config.mode}-${stamp}.json`), json);

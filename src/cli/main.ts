@@ -4,9 +4,11 @@
  * `codegen vendor` (typed vendor messages from JSON schemas).
  */
 import { parseArgs } from 'node:util';
+import type { ConsoleTarget, OcppConsole } from '../console/index.ts';
 import { createConsoleLogger, isLogLevel, LOG_LEVELS } from '../console-logger.ts';
 import { ALL_PROTOCOLS, createDemoCsms } from '../demo/index.ts';
 import type { Subprotocol } from '../protocol.ts';
+import type { ServedChargePoint } from '../server/served.ts';
 import { connect } from './connect.ts';
 import { REPLAY_USAGE, ReplayUsageError, replayCommand } from './replay.ts';
 import {
@@ -29,6 +31,9 @@ Commands:
     --log-level <l>     ${LOG_LEVELS.join('|')} (default info: connections and every frame)
     --reject <tags>     Id tags answered as Invalid, comma-separated
 ${SERVE_OBSERVABILITY_USAGE}
+    --console <port>    Also serve the console (a web page of the charge points) on this port
+    --console-host <a>  Address of the console (default 127.0.0.1; any other needs a token)
+    --console-token <t> The console's access token (default: a random one beyond loopback)
 
   connect <url>         Connect to a CSMS, send each line typed as a frame, print each frame received
     --protocol <p>      Subprotocol to offer; repeat or comma-separate for several (default ocpp1.6)
@@ -63,8 +68,15 @@ async function serve(args: string[]): Promise<number> {
       'log-level': { type: 'string', default: 'info' },
       reject: { type: 'string', default: '' },
       ...SERVE_OBSERVABILITY_OPTIONS,
+      console: { type: 'string' },
+      'console-host': { type: 'string' },
+      'console-token': { type: 'string' },
     },
   });
+  const consolePort = values.console === undefined ? undefined : Number(values.console);
+  if (consolePort !== undefined && (!Number.isInteger(consolePort) || consolePort < 0 || consolePort > 65535)) {
+    throw new UsageError(`invalid console port ${values.console}`);
+  }
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`invalid port ${values.port}`);
   const level = values['log-level'];
@@ -95,15 +107,37 @@ async function serve(args: string[]): Promise<number> {
   const stopObservability = await startServeObservability(server, values, logger);
   const address = await server.listen();
   logger.info({ port: address.port, protocols: values.protocols }, 'ocppkit demo CSMS listening');
+  const console =
+    consolePort === undefined
+      ? undefined
+      : await startConsole(server, consolePort, values['console-host'], values['console-token']);
+  if (console) logger.info({ url: console.url }, 'ocppkit console');
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
   logger.info({}, 'shutting down');
+  await console?.close();
   await server.close();
   await stopObservability();
   return 0;
+}
+
+/** The console of `serve --console`: beyond loopback with the token given, or a random one. */
+async function startConsole<CP extends ServedChargePoint>(
+  server: ConsoleTarget<CP>,
+  port: number,
+  host: string | undefined,
+  token: string | undefined,
+): Promise<OcppConsole> {
+  const { attachConsole, isLoopback } = await import('../console/index.ts');
+  const beyondLoopback = host !== undefined && !isLoopback(host);
+  return await attachConsole(server, {
+    port,
+    ...(host === undefined ? {} : { host }),
+    ...(token !== undefined ? { token } : beyondLoopback ? { token: true } : {}),
+  });
 }
 
 async function connectCommand(args: string[]): Promise<number> {
