@@ -18,6 +18,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { WebSocket } from 'ws';
+import { CHROMIUM, CHROMIUM_ARGS } from '../test/console/chromium.ts';
 import { type Summary, sleep, summarize } from './lib/stats.ts';
 
 export interface ConsoleBenchOptions {
@@ -54,18 +55,6 @@ export type ConsoleBenchResult =
     };
 
 const SELF = fileURLToPath(import.meta.url);
-const CHROMIUM = process.env.OCPPKIT_CHROMIUM ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
 type Ready = { type: 'ready'; port: number; consoleUrl: string | undefined };
 type Cpu = { type: 'cpu'; micros: number };
 

@@ -49,14 +49,21 @@ export function caseContext(protocol: Subprotocol, identity: string, idTag: stri
   return { protocol, identity, idTag, vars: new Map(), unique };
 }
 
-/** The result of a case not run because an earlier one failed and the run bails. */
-export function skippedResult(testCase: ConformanceCase): CaseResult {
+/** What every result of a case repeats of the case: its id, title, block and citations. */
+function citationOf(testCase: ConformanceCase) {
   return {
     id: testCase.id,
     title: testCase.title,
     block: testCase.block,
     useCase: testCase.useCase,
     requirements: testCase.requirements ?? [],
+  };
+}
+
+/** The result of a case not run because an earlier one failed and the run bails. */
+export function skippedResult(testCase: ConformanceCase): CaseResult {
+  return {
+    ...citationOf(testCase),
     verdict: 'skipped',
     problems: [],
     frames: [],
@@ -78,11 +85,7 @@ export function resultOf(
   const base = frames[0]?.at ?? 0;
   const problems = [...(wire === undefined ? [] : wire.problems.slice(problemStart)), ...own];
   return {
-    id: testCase.id,
-    title: testCase.title,
-    block: testCase.block,
-    useCase: testCase.useCase,
-    requirements: testCase.requirements ?? [],
+    ...citationOf(testCase),
     verdict: problems.length === 0 ? 'passed' : 'failed',
     problems,
     frames: frames.map((f) => ({ ...f, at: f.at - base })),

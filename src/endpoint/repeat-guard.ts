@@ -147,13 +147,6 @@ export class RepeatGuard {
     this.#wake(entry, undefined);
   }
 
-  /** Answers remembered or pending, over every identity. */
-  get size(): number {
-    let n = 0;
-    for (const entries of this.#byIdentity.values()) n += entries.size;
-    return n;
-  }
-
   /** Tells the repeats waiting for an entry its outcome, once the first CALL's own answer has been written. */
   #wake(entry: Entry, frame: string | undefined): void {
     const waiters = entry.waiters;

@@ -1,20 +1,7 @@
 /** Headless Chromium for the console's tests: Debian's /usr/bin/chromium driven by playwright-core. */
 import { existsSync } from 'node:fs';
 import { type Browser, chromium, type Page } from 'playwright-core';
-
-export const CHROMIUM = process.env.OCPPKIT_CHROMIUM ?? '/usr/bin/chromium';
-
-/** The flags every run uses: no sandbox (containers), no GPU, nothing fetched from the network. */
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+import { CHROMIUM, CHROMIUM_ARGS } from './chromium.ts';
 
 /** Launches headless Chromium; fails with a hint when it is not installed. */
 export async function launchChromium(): Promise<Browser> {
