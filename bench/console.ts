@@ -14,8 +14,9 @@
  *
  * `runConsoleBench(options)` is the same for a harness.
  */
-import { type ChildProcess, fork } from 'node:child_process';
+import { type ChildProcess, execFileSync, fork } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { WebSocket } from 'ws';
 import { CHROMIUM, CHROMIUM_ARGS } from '../test/console/chromium.ts';
@@ -27,6 +28,8 @@ export interface ConsoleBenchOptions {
   warmupMs?: number;
   durationMs?: number;
   rounds?: number;
+  /** Pin the server to core 0 and this process (the charge points) and Chromium to the others. */
+  pin?: boolean;
   log?: (line: string) => void;
 }
 
@@ -175,10 +178,15 @@ async function heartbeats(
   return { rate: answered / seconds, calls: answered };
 }
 
-function startServer(withConsole: boolean): Promise<{ child: ChildProcess; ready: Ready }> {
+function pinTo(pid: number, cores: string): void {
+  execFileSync('taskset', ['-a', '-p', '-c', cores, String(pid)], { stdio: 'ignore' });
+}
+
+function startServer(withConsole: boolean, pin: boolean): Promise<{ child: ChildProcess; ready: Ready }> {
   const child = fork(SELF, ['--role', 'server', withConsole ? 'console' : 'none'], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
+  if (pin) pinTo(child.pid!, '0');
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('the server did not start')), 30_000);
     child.once('message', (ready: Ready) => {
@@ -227,6 +235,8 @@ export async function runConsoleBench(options: ConsoleBenchOptions = {}): Promis
   const rounds = options.rounds ?? 3;
   const warmupMs = options.warmupMs ?? 2000;
   const durationMs = options.durationMs ?? 10_000;
+  const pin = options.pin ?? false;
+  if (pin) pinTo(process.pid, `1-${availableParallelism() - 1}`);
   const { chromium } = await import('playwright-core');
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   const rates = { none: [] as number[], console: [] as number[] };
@@ -239,7 +249,7 @@ export async function runConsoleBench(options: ConsoleBenchOptions = {}): Promis
     for (let round = 0; round < rounds; round++) {
       // A B, then B A: neither goes first every time.
       for (const mode of round % 2 === 0 ? (['none', 'console'] as const) : (['console', 'none'] as const)) {
-        const { child, ready } = await startServer(mode === 'console');
+        const { child, ready } = await startServer(mode === 'console', pin);
         const page = ready.consoleUrl === undefined ? undefined : await browser.newPage();
         try {
           if (page) {
@@ -277,7 +287,7 @@ export async function runConsoleBench(options: ConsoleBenchOptions = {}): Promis
       }
     }
     // The load the console is made for: about 1,000 calls/s from the charge points, the page open.
-    const { child, ready } = await startServer(true);
+    const { child, ready } = await startServer(true, pin);
     const page = await browser.newPage();
     try {
       await page.goto(ready.consoleUrl!);
@@ -363,6 +373,7 @@ if (argv[0] === '--role') {
   };
   const result = await runConsoleBench({
     rounds: Number(value('--rounds') ?? (quick ? 1 : 3)),
+    pin: argv.includes('--pin'),
     connections: Number(value('--connections') ?? (quick ? 200 : 1000)),
     warmupMs: quick ? 500 : 2000,
     durationMs: quick ? 2000 : 10_000,

@@ -15,6 +15,8 @@ export interface FrameEvent {
   readonly messageType: number | undefined;
   /** The message id, if the frame could be read. */
   readonly messageId: string | undefined;
+  /** The action of a CALL or SEND; `undefined` for answers. */
+  readonly action: string | undefined;
 }
 
 /** An outgoing call failed: `error` is what `call()` rejected with. */
@@ -126,7 +128,11 @@ type Listener<T> = (event: T) => void;
 
 /** A minimal typed event emitter. Listener lists are copied on change, so emitting needs no copy. */
 export class Emitter<E extends object> {
-  #listeners: { [K in keyof E]?: readonly Listener<E[K]>[] } = {};
+  /**
+   * Listener lists by event. A Map, not an object: an object that loses a key turns into a slow dictionary, and a
+   * connection whose listener was once removed (a detached console) would stay slower on every frame.
+   */
+  readonly #listeners = new Map<keyof E, readonly Listener<never>[]>();
   #onListenerError: ((error: unknown, event: keyof E) => void) | undefined;
 
   /**
@@ -139,7 +145,7 @@ export class Emitter<E extends object> {
 
   /** Adds a listener. */
   on<K extends keyof E>(event: K, listener: Listener<E[K]>): this {
-    this.#listeners[event] = [...(this.#listeners[event] ?? []), listener];
+    this.#listeners.set(event, [...(this.#listeners.get(event) ?? []), listener as Listener<never>]);
     return this;
   }
 
@@ -154,25 +160,25 @@ export class Emitter<E extends object> {
 
   /** Removes a listener. */
   off<K extends keyof E>(event: K, listener: Listener<E[K]>): this {
-    const list = this.#listeners[event];
+    const list = this.#listeners.get(event);
     if (list === undefined) return this;
-    const i = list.indexOf(listener);
+    const i = list.indexOf(listener as Listener<never>);
     if (i < 0) return this;
     const next = list.slice();
     next.splice(i, 1);
-    if (next.length === 0) delete this.#listeners[event];
-    else this.#listeners[event] = next;
+    if (next.length === 0) this.#listeners.delete(event);
+    else this.#listeners.set(event, next);
     return this;
   }
 
   /** Whether anybody listens: check before building the event object. */
   has(event: keyof E): boolean {
-    return this.#listeners[event] !== undefined;
+    return this.#listeners.has(event);
   }
 
   /** Calls every listener of the event, in order; what a listener throws goes to `onListenerError`. */
   emit<K extends keyof E>(event: K, payload: E[K]): void {
-    const list = this.#listeners[event];
+    const list = this.#listeners.get(event) as readonly Listener<E[K]>[] | undefined;
     if (list === undefined) return;
     for (const listener of list) {
       try {

@@ -48,42 +48,6 @@ export function readFrame(text: string): ReadFrame {
   return { kind, messageId, action: undefined, payload: kind === 'CALLRESULT' ? asRecord(parsed[2]) : undefined };
 }
 
-const HEADER = /^\[\s*([2-6])\s*,\s*"((?:[^"\\]|\\.)*)"(?:\s*,\s*"([^"\\]*)")?/;
-
-/**
- * The message type, id and (of a CALL or SEND) action of a frame, read from its start without parsing the rest:
- * what the console needs of a frame it does not log. `undefined` when the start is not a message's.
- */
-export function peekHeader(text: string): { type: number; messageId: string; action: string | undefined } | undefined {
-  const match = HEADER.exec(text);
-  if (match === null) return undefined;
-  return { type: Number(match[1]), messageId: match[2]!, action: match[3] };
-}
-
-/**
- * The action of a CALL (`[2,"id","Action",…`) found with `indexOf` alone; `undefined` for any other frame. Frames
- * written otherwise (spaces, escapes in the id) are read with `peekHeader`. `known`: an action likely to be the one,
- * returned as it is when it is.
- */
-export function callAction(text: string, known?: string): string | undefined {
-  if (!text.startsWith('[2,"')) return callActionByPattern(text);
-  const idEnd = text.indexOf('"', 4);
-  // an escaped quote in the id, or anything but `","` after it: the careful way
-  if (idEnd < 0 || text.charCodeAt(idEnd - 1) === 92 || !text.startsWith('","', idEnd))
-    return callActionByPattern(text);
-  const start = idEnd + 3;
-  // The action the caller expects (a charge point's last one) is recognised in place, without a new string.
-  if (known !== undefined && text.startsWith(known, start) && text.charCodeAt(start + known.length) === 34)
-    return known;
-  const actionEnd = text.indexOf('"', start);
-  return actionEnd < 0 ? undefined : text.slice(start, actionEnd);
-}
-
-function callActionByPattern(text: string): string | undefined {
-  const head = peekHeader(text);
-  return head?.type === 2 ? head.action : undefined;
-}
-
 /** The connector and status a StatusNotification reports: `["1", "Available"]`, `["1/2", "Occupied"]` (2.x). */
 export function statusOf(payload: Record<string, unknown>): [connector: string, status: string] | undefined {
   const status = payload.status ?? payload.connectorStatus;

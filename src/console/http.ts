@@ -3,6 +3,7 @@
  * (`/api/events`: a snapshot, then one batch per interval) and calls to charge points (`POST /api/call`). With a
  * token, every request must carry it (`?token=` or `Authorization: Bearer`).
  */
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { secretsEqual } from '../auth.ts';
 import type { CallOptions } from '../call-args.ts';
@@ -16,7 +17,12 @@ import type { CallOutcome, ConsoleUpdate } from './wire.ts';
 /** What the console's HTTP server needs. */
 export interface ConsoleHttpOptions {
   readonly target: { readonly registry: { get(identity: string): ServedChargePoint | undefined } };
-  readonly recorder: { flush(): ConsoleUpdate | undefined; snapshot(): ConsoleUpdate };
+  readonly recorder: {
+    flush(): ConsoleUpdate | undefined;
+    snapshot(): ConsoleUpdate;
+    pin(identity: string, messageId: string): void;
+    unpin(identity: string, messageId: string): void;
+  };
   readonly token: string | undefined;
   readonly title: string;
   /** ms between two updates to the pages. */
@@ -129,8 +135,11 @@ export function createConsoleServer(options: ConsoleHttpOptions): { http: Server
       return refuse(400, 'BadRequest', 'the payload must be an object');
     }
     const started = Date.now();
+    // Its frames reach the log however busy the server is.
+    const messageId = randomUUID();
+    options.recorder.pin(identity as string, messageId);
     try {
-      const result = await chargePoint.call(action, payload, { timeout: options.callTimeout });
+      const result = await chargePoint.call(action, payload, { timeout: options.callTimeout, messageId });
       sendJson(response, 200, { ok: true, result, latency: Date.now() - started } satisfies CallOutcome);
     } catch (error) {
       // The charge point's own checks (an action it cannot be sent, a payload failing its schema) send nothing.
@@ -142,6 +151,8 @@ export function createConsoleServer(options: ConsoleHttpOptions): { http: Server
         message: errorMessage(error),
       };
       sendJson(response, refused ? 422 : 200, outcome);
+    } finally {
+      options.recorder.unpin(identity as string, messageId);
     }
   };
 

@@ -1,15 +1,15 @@
 /**
- * What the console knows of the server it is attached to, kept up to date through the server's events. Listeners
- * put each frame (its row, text, direction and time) in a ring of `batchSize`, which allocates nothing; the frames in
- * it at `flush()` are read for the log. A frame pushed out of the full ring is skimmed: its start tells whether it
- * may carry a status or a transaction, and only then is it read. So under any load the console holds one batch of
- * frames and parses one batch per interval, plus the few status and transaction messages.
+ * What the console knows of the server it is attached to, kept up to date through the server's events. The first
+ * `batchSize` frames after each `flush()` are read and logged as they come. The others are skimmed: counted, and
+ * read only when their message type and action (which the event carries) say they may tell of a status or a
+ * transaction, or when they belong to a call sent from the page. So under any load the console parses one batch per
+ * interval, plus those few messages, and a skimmed frame costs a few comparisons.
  */
 import type { Emitter, EndpointEventMap, FrameEvent } from '../events.ts';
+import { MessageType } from '../framing.ts';
 import type { ServerConnectEvent } from '../server/events.ts';
 import type { ServedChargePoint } from '../server/served.ts';
-import { callAction, peekHeader, readFrame, statusOf, type TransactionNews, transactionNews } from './frames.ts';
-import { FrameRing } from './ring.ts';
+import { readFrame, statusOf, type TransactionNews, transactionNews } from './frames.ts';
 import type { ConsoleTarget } from './target.ts';
 import { WaitingCalls } from './waiting.ts';
 import type { ChargePointRow, ConsoleUpdate, LogEntry, MeterPoint, TransactionRow } from './wire.ts';
@@ -24,7 +24,7 @@ export interface WatchedChargePoint extends ServedChargePoint {
 export interface RecorderLimits {
   /** Frames kept in the log. */
   readonly logSize: number;
-  /** Most frames sent to the page in one update: the newest; the others are skimmed and counted as skipped. */
+  /** Most frames logged per update (interval): the first ones; the others are skimmed and counted as skipped. */
   readonly batchSize: number;
   /** Transactions kept. */
   readonly transactions: number;
@@ -43,11 +43,14 @@ interface Row {
   identity: string;
   protocol: string;
   connectedAt: number;
+  /** When its last message was seen: the time of the `flush()` after it. */
   lastMessageAt: number;
   lastAction: string | undefined;
   status: Record<string, string>;
-  /** Whether its last message is newer than what the pages were sent. */
+  /** Whether a message came since the last `flush()`. */
   touched: boolean;
+  /** Whether `lastMessageAt` is newer than what the pages were sent. */
+  unsent: boolean;
 }
 
 type Entry = { -readonly [K in keyof LogEntry]: LogEntry[K] };
@@ -90,9 +93,12 @@ function isWatchable(chargePoint: ServedChargePoint): chargePoint is WatchedChar
 export class ConsoleRecorder<CP extends ServedChargePoint = ServedChargePoint> {
   readonly #limits: RecorderLimits;
   readonly #target: ConsoleTarget<CP>;
-  readonly #ring: FrameRing<Row>;
+  /** Frames the log still takes before the next flush. */
+  #budget: number;
   /** Frames skimmed since the last flush: left out of the log. */
   #skimmed = 0;
+  /** Calls sent from the page (`waitingKey` of the CALL): their frames are always logged. */
+  readonly #pinned = new Set<string>();
   #seq = 0;
   readonly #rows = new Map<string, Row>();
   /** Rows changed (connected, a new action, a status): sent with the next batch. */
@@ -120,7 +126,7 @@ export class ConsoleRecorder<CP extends ServedChargePoint = ServedChargePoint> {
   constructor(target: ConsoleTarget<CP>, limits: RecorderLimits) {
     this.#target = target;
     this.#limits = limits;
-    this.#ring = new FrameRing<Row>(limits.batchSize);
+    this.#budget = limits.batchSize;
     target.events.on('connect', this.#onConnect);
     target.events.on('disconnect', this.#onDisconnect);
     const now = Date.now();
@@ -158,9 +164,10 @@ export class ConsoleRecorder<CP extends ServedChargePoint = ServedChargePoint> {
       lastAction: undefined,
       status: {},
       touched: false,
+      unsent: false,
     };
-    const onIn = (event: FrameEvent): void => this.#enqueue(row, event.data, 'in');
-    const onOut = (event: FrameEvent): void => this.#enqueue(row, event.data, 'out');
+    const onIn = (event: FrameEvent): void => this.#onFrame(row, event, 'in');
+    const onOut = (event: FrameEvent): void => this.#onFrame(row, event, 'out');
     chargePoint.events.on('message:in', onIn);
     chargePoint.events.on('message:out', onOut);
     this.#unwatch.set(chargePoint, () => {
@@ -172,37 +179,60 @@ export class ConsoleRecorder<CP extends ServedChargePoint = ServedChargePoint> {
     this.#changed.add(identity);
   }
 
-  /** The listeners' work, per frame: note the time, queue the frame, skim the oldest when the queue is full. */
-  #enqueue(row: Row, data: string, direction: 'in' | 'out'): void {
-    const time = Date.now();
-    row.lastMessageAt = time;
+  /** The listeners' work, per frame: log it while the budget lasts, else skim it. */
+  #onFrame(row: Row, event: FrameEvent, direction: 'in' | 'out'): void {
     row.touched = true;
-    this.#ring.push(row, data, direction === 'in', time, this.#skim);
+    if (direction === 'in' && event.messageType === MessageType.CALL) this.#setAction(row, event.action);
+    if (this.#budget > 0) {
+      this.#budget--;
+      this.#record(row, event.data, direction, true);
+    } else if (this.#pinned.size > 0 && this.#isPinned(row, event, direction)) {
+      this.#record(row, event.data, direction, true);
+    } else {
+      this.#skimmed++;
+      if (this.#worthReading(row, event, direction)) this.#record(row, event.data, direction, false);
+    }
   }
 
-  /** A frame leaving the full ring: left out of the log, read only if it may tell of a status or a transaction. */
-  readonly #skim = (row: Row, data: string, incoming: boolean, time: number): void => {
-    this.#skimmed++;
-    if (this.#worthReading(row, data, incoming))
-      this.#record({ row, time, direction: incoming ? 'in' : 'out', data }, false);
-  };
+  /**
+   * Logs the frames of a call the page sends, whatever the load: its CALL and the answer to it. Call before
+   * sending, and `unpin` once it is settled.
+   */
+  pin(identity: string, messageId: string): void {
+    this.#pinned.add(waitingKey(identity, 'out', messageId));
+  }
 
-  readonly #logFrame = (row: Row, data: string, incoming: boolean, time: number): void =>
-    this.#record({ row, time, direction: incoming ? 'in' : 'out', data }, true);
+  /** Ends what `pin` started. */
+  unpin(identity: string, messageId: string): void {
+    this.#pinned.delete(waitingKey(identity, 'out', messageId));
+  }
 
-  /** Reads the frames queued since the last call and returns what changed; `undefined` when nothing did. */
+  #isPinned(row: Row, event: FrameEvent, direction: 'in' | 'out'): boolean {
+    if (event.messageId === undefined) return false;
+    const isCall = event.messageType === MessageType.CALL;
+    // our CALL goes out; its answer comes in
+    if (isCall !== (direction === 'out')) return false;
+    return this.#pinned.has(waitingKey(row.identity, 'out', event.messageId));
+  }
+
+  /** Returns what changed since the last call, `undefined` when nothing did, and renews the log's budget. */
   flush(): ConsoleUpdate | undefined {
-    this.#ring.drain(this.#logFrame);
+    this.#budget = this.#limits.batchSize;
     const skipped = this.#skimmed;
     this.#skimmed = 0;
     const now = Date.now();
-    if (now - this.#touchesSentAt >= TOUCH_INTERVAL) {
-      for (const row of this.#rows.values()) {
-        if (!row.touched) continue;
+    const sendTouches = now - this.#touchesSentAt >= TOUCH_INTERVAL;
+    if (sendTouches) this.#touchesSentAt = now;
+    for (const row of this.#rows.values()) {
+      if (row.touched) {
         row.touched = false;
+        row.lastMessageAt = now;
+        row.unsent = true;
+      }
+      if (sendTouches && row.unsent) {
+        row.unsent = false;
         this.#changed.add(row.identity);
       }
-      this.#touchesSentAt = now;
     }
     if (
       this.#changed.size === 0 &&
@@ -251,10 +281,9 @@ export class ConsoleRecorder<CP extends ServedChargePoint = ServedChargePoint> {
    * Records a frame. `logged`: it goes into the log; else (skimmed, and worth reading) only what it tells of its
    * charge point's status or a transaction is kept.
    */
-  #record(raw: RawFrame, logged: boolean): void {
-    const { row } = raw;
+  #record(row: Row, data: string, direction: 'in' | 'out', logged: boolean): void {
+    const raw: RawFrame = { row, time: Date.now(), direction, data };
     const frame = readFrame(raw.data);
-    if (frame.kind === 'CALL' && raw.direction === 'in') this.#setAction(row, frame.action);
     const entry: Entry = {
       seq: ++this.#seq,
       time: raw.time,
@@ -300,19 +329,16 @@ export class ConsoleRecorder<CP extends ServedChargePoint = ServedChargePoint> {
   }
 
   /**
-   * Whether a frame left out of the log may still tell of a status or a transaction: a request of the charge point
-   * (its action read from the frame's start) or the answer to a StartTransaction. Most frames are not read at all.
+   * Whether a frame left out of the log may still tell of a status or a transaction: such a request of the charge
+   * point, or the answer to a StartTransaction. Most frames are not read at all.
    */
-  #worthReading(row: Row, data: string, incoming: boolean): boolean {
-    if (incoming) {
-      const action = callAction(data, row.lastAction);
-      if (action === undefined) return false;
-      this.#setAction(row, action);
-      return NEWS_ACTIONS.has(action);
-    }
-    if (this.#startsWaiting === 0) return false;
-    const head = peekHeader(data);
-    return head?.type === 3 && this.#waiting.has(waitingKey(row.identity, 'in', head.messageId));
+  #worthReading(row: Row, event: FrameEvent, direction: 'in' | 'out'): boolean {
+    if (direction === 'in') return event.messageType === MessageType.CALL && NEWS_ACTIONS.has(event.action!);
+    return (
+      this.#startsWaiting > 0 &&
+      event.messageType === MessageType.CALLRESULT &&
+      this.#waiting.has(waitingKey(row.identity, 'in', event.messageId!))
+    );
   }
 
   #setAction(row: Row, action: string | undefined): void {

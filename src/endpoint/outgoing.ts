@@ -193,7 +193,7 @@ export class OutgoingCalls implements AnswerReceiver {
     if (wire.closed) throw new ConnectionClosedError(action, messageId);
     const problem = skipValidation ? undefined : payloadProblem(wire, action, payload, messageId);
     if (problem !== undefined) throw problem;
-    wire.write(serializeSend(messageId, action, payload), MessageType.SEND, messageId);
+    wire.write(serializeSend(messageId, action, payload), MessageType.SEND, messageId, action);
   }
 
   /** Puts queued calls on the wire while fewer than `maxCallsInFlight` are there. */
@@ -208,7 +208,7 @@ export class OutgoingCalls implements AnswerReceiver {
       call.next = undefined;
       if (call.settled) continue;
       onWire.set(call.messageId, call);
-      this.#wire.write(call.text, MessageType.CALL, call.messageId);
+      this.#wire.write(call.text, MessageType.CALL, call.messageId, call.action);
     }
   }
 

@@ -175,7 +175,14 @@ export class Wire {
     if (this.debug) this.log.debug({ messageId: frame[1], frame: text }, 'frame received');
     const events = this.#events;
     if (events?.has('message:in')) {
-      events.emit('message:in', { identity: this.identity, data: text, messageType: frame[0], messageId: frame[1] });
+      const action = frame[0] === MessageType.CALL || frame[0] === MessageType.SEND ? frame[2] : undefined;
+      events.emit('message:in', {
+        identity: this.identity,
+        data: text,
+        messageType: frame[0],
+        messageId: frame[1],
+        action,
+      });
     }
     switch (frame[0]) {
       case MessageType.CALL:
@@ -250,12 +257,13 @@ export class Wire {
 
   // ---------------------------------------------------------------- out
 
-  write(text: string, type: MessageType, messageId: string): void {
+  /** Sends a frame; `action`: a CALL's or SEND's, for `message:out`. */
+  write(text: string, type: MessageType, messageId: string, action?: string): void {
     if (this.closed) return;
     if (this.debug) this.log.debug({ messageId, frame: text }, 'frame sent');
     const events = this.#events;
     if (events?.has('message:out')) {
-      events.emit('message:out', { identity: this.identity, data: text, messageType: type, messageId });
+      events.emit('message:out', { identity: this.identity, data: text, messageType: type, messageId, action });
     }
     try {
       this.connection.send(text);

@@ -148,16 +148,22 @@ describe('connection', () => {
 });
 
 describe('events and logging', () => {
-  test('message:in and message:out carry the frames', async () => {
+  test('message:in and message:out carry the frames, with the action of each CALL', async () => {
     const { connection, peer } = rawPair('ocpp1.6');
     const cp = new Csms('CP-1', connection);
     const seen: unknown[] = [];
-    cp.events.on('message:in', (e) => seen.push(['in', e.messageType, e.messageId, e.data]));
-    cp.events.on('message:out', (e) => seen.push(['out', e.messageType, e.messageId, e.data]));
+    cp.events.on('message:in', (e) => seen.push(['in', e.messageType, e.messageId, e.action, e.data]));
+    cp.events.on('message:out', (e) => seen.push(['out', e.messageType, e.messageId, e.action, e.data]));
     await peer.exchange([2, 'h1', 'Heartbeat', {}]);
+    const reset = cp.call('Reset', { type: 'Soft' }, { messageId: 'r1' });
+    expect(await peer.next()).toEqual([2, 'r1', 'Reset', { type: 'Soft' }]);
+    peer.send([3, 'r1', { status: 'Accepted' }]);
+    await reset;
     expect(seen).toEqual([
-      ['in', 2, 'h1', '[2,"h1","Heartbeat",{}]'],
-      ['out', 3, 'h1', `[3,"h1",{"currentTime":"${NOW}"}]`],
+      ['in', 2, 'h1', 'Heartbeat', '[2,"h1","Heartbeat",{}]'],
+      ['out', 3, 'h1', undefined, `[3,"h1",{"currentTime":"${NOW}"}]`],
+      ['out', 2, 'r1', 'Reset', '[2,"r1","Reset",{"type":"Soft"}]'],
+      ['in', 3, 'r1', undefined, '[3,"r1",{"status":"Accepted"}]'],
     ]);
   });
 
