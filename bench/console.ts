@@ -1,57 +1,73 @@
 /**
- * The cost of the console: the demo CSMS's throughput with no console against the same server with the console
- * attached and its page open in headless Chromium, and how quickly that page answers meanwhile.
+ * The cost of the console: the demo CSMS's throughput with no console, with the console attached and its page open
+ * in headless Chromium, with the console's update stream read by a plain HTTP client instead of a browser, and after
+ * a console was attached and detached; and how quickly the page answers meanwhile.
  *
- *   npx tsx bench/console.ts [--quick] [--rounds N] [--connections N] [--json]
+ *   npx tsx bench/console.ts [--quick] [--rounds N] [--window MS] [--connections N] [--no-pin] [--json]
  *
- * Processes, all on 127.0.0.1: the server (the demo CSMS, ocpp1.6, validation on, a fresh process per round, with
- * `attachConsole` or not); Chromium with the console's page (console rounds only); this process as the charge
- * points: raw `ws` sockets, each a closed loop of Heartbeat CALLs, one in flight per charge point (OCPP's rule).
- * Rounds alternate none, console, then console, none. During console rounds the page is asked for the time every
- * 250 ms: the round trip is how long the page keeps someone waiting. A last console round paces the charge points at
- * about 1,000 calls/s in all, the load the console is made for. The server's CPU time per call and Chromium's CPU
- * are read for each measured window.
+ * Processes, all on 127.0.0.1:
+ * - four servers, each the demo CSMS (ocpp1.6, validation on) in its own process, started together and kept for
+ *   the whole run: `none`; `console`, with `attachConsole` and its page open in Chromium; `stream`, with
+ *   `attachConsole` and its update stream (`/api/events`) read by this process; `detached`, whose console was
+ *   attached with its page open through the warm-up, then closed;
+ * - this process as the charge points: `connections` raw `ws` sockets to each server, each a closed loop of
+ *   Heartbeat CALLs, one in flight per charge point (OCPP's rule).
+ * The load goes to one server at a time, in windows of `windowMs`, in blocks of none, console, stream, detached,
+ * then the same backwards: what drifts on a shared machine meanwhile falls on every server alike, and each block
+ * compares windows seconds apart. A ratio is the median over the blocks of (the mode's two windows) / (the two `none`
+ * windows). With two cores or more (and `taskset`), the servers share core 0 and this process and Chromium the
+ * others: the page runs where its user's browser would, not on the server's core. During console windows the page
+ * is asked for the time every 250 ms: the round trip is how long the page keeps someone waiting. Last, the console
+ * server gets about 1,000 calls/s in all, the load the console is made for.
  *
  * `runConsoleBench(options)` is the same for a harness.
  */
 import { type ChildProcess, execFileSync, fork } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { type ClientRequest, get } from 'node:http';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import type { Browser, Page } from 'playwright-core';
 import { WebSocket } from 'ws';
 import { CHROMIUM, CHROMIUM_ARGS } from '../test/console/chromium.ts';
 import { type Summary, sleep, summarize } from './lib/stats.ts';
 
 export interface ConsoleBenchOptions {
-  /** Charge points connected. Default 1000. */
+  /** Charge points connected to each server. Default 1000. */
   connections?: number;
+  /** Load on each server before measuring, ms. Default 3000. */
   warmupMs?: number;
-  durationMs?: number;
+  /** One measured window, ms. Default 500. */
+  windowMs?: number;
+  /** Blocks of eight windows (none, console, stream, detached, then backwards). Default 20. */
   rounds?: number;
-  /** Pin the server to core 0 and this process (the charge points) and Chromium to the others. */
+  /** Servers on core 0, this process and Chromium on the others. Default: when there are two cores or more. */
   pin?: boolean;
   log?: (line: string) => void;
 }
+
+const MODES = ['none', 'console', 'stream', 'detached'] as const;
+type Mode = (typeof MODES)[number];
 
 export type ConsoleBenchResult =
   | { skipped: string }
   | {
       connections: number;
       rounds: number;
-      durationMs: number;
-      /** Calls per second without a console, every round. */
-      none: Summary;
-      /** Calls per second with the console attached and its page open, every round. */
-      console: Summary;
-      /** console median / none median. */
-      ratio: number;
-      /** The page's answer time during console rounds (ms): median and worst of every sample. */
+      windowMs: number;
+      /** Whether the servers had a core of their own. */
+      pinned: boolean;
+      /** Calls answered per second, every window, by server. */
+      rates: Record<Mode, Summary>;
+      /** Over the blocks, the mode's calls/s against `none`'s: median and quartiles. */
+      ratio: Record<Exclude<Mode, 'none'>, { median: number; q1: number; q3: number }>;
+      /** The server's CPU time per call (µs), median of the windows. */
+      cpuPerCall: Record<Mode, number>;
+      /** The page's answer time during console windows (ms): median and worst of every sample. */
       pageMs: { median: number; max: number };
-      /** Log rows in the page's DOM at the end of the last round (the log is virtualised). */
+      /** Log rows in the page's DOM after the last console window (the log is virtualised). */
       domRows: number;
-      /** The server's CPU time per call (µs), median of the rounds: less noisy than calls/s on a shared machine. */
-      cpuPerCall: { none: number; console: number };
-      /** Chromium's CPU use while measuring (cores), median of the console rounds. */
+      /** Chromium's CPU use during console windows (cores). */
       chromiumCores: number;
       /** At about 1,000 calls/s: the calls answered per second, the page's answer times (ms), frames skipped. */
       paced: { callsPerSecond: number; pageMs: { median: number; max: number }; skipped: number };
@@ -60,24 +76,25 @@ export type ConsoleBenchResult =
 const SELF = fileURLToPath(import.meta.url);
 type Ready = { type: 'ready'; port: number; consoleUrl: string | undefined };
 type Cpu = { type: 'cpu'; micros: number };
+type Detached = { type: 'detached' };
 
-/** The server process's CPU time so far, µs. */
-function serverCpu(child: ChildProcess): Promise<number> {
+/** The next message of `type` from `child`. */
+function reply<T extends { type: string }>(child: ChildProcess, type: T['type'], ask?: object): Promise<T> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('the server did not report its CPU time')), 5000);
-    const onMessage = (message: Cpu | Ready) => {
-      if (message.type !== 'cpu') return;
+    const timer = setTimeout(() => reject(new Error(`the server did not answer ${type}`)), 30_000);
+    const onMessage = (message: { type: string }) => {
+      if (message.type !== type) return;
       clearTimeout(timer);
       child.off('message', onMessage);
-      resolve(message.micros);
+      resolve(message as T);
     };
     child.on('message', onMessage);
-    child.send({ type: 'cpu' });
+    if (ask !== undefined) child.send(ask);
   });
 }
 
-/** CPU time (µs) of the processes of the Chromium this process launched: its descendants but the server's tree. */
-function chromiumCpu(server: number | undefined): number {
+/** CPU time (µs) of the processes of the Chromium this process launched: its descendants but the servers' trees. */
+function chromiumCpu(servers: ReadonlySet<number>): number {
   const ticks = 1_000_000 / 100; // µs per clock tick (USER_HZ is 100 on Linux)
   let total = 0;
   const parents = new Map<number, number>();
@@ -94,10 +111,9 @@ function chromiumCpu(server: number | undefined): number {
     }
   }
   for (const [pid, time] of times) {
-    if (pid === server) continue;
-    for (let p = parents.get(pid); p !== undefined && p > 1; p = parents.get(p)) {
-      if (p === server) break;
-      if (p === process.pid) {
+    for (let p: number | undefined = pid; p !== undefined && p > 1; p = parents.get(p)) {
+      if (servers.has(p)) break;
+      if (parents.get(p) === process.pid) {
         total += time;
         break;
       }
@@ -106,80 +122,39 @@ function chromiumCpu(server: number | undefined): number {
   return total;
 }
 
-// ---------------------------------------------------------------- the server (a child process)
+function pinTo(pid: number, cores: string): void {
+  execFileSync('taskset', ['-a', '-p', '-c', cores, String(pid)], { stdio: 'ignore' });
+}
+
+function canPin(): boolean {
+  if (availableParallelism() < 2) return false;
+  try {
+    execFileSync('taskset', ['-V'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// ---------------------------------------------------------------- the servers (child processes)
 
 async function serverRole(withConsole: boolean): Promise<void> {
   const { createDemoCsms } = await import('../src/demo/index.ts');
   const { server } = createDemoCsms({ host: '127.0.0.1', protocols: ['ocpp1.6'] });
   const { port } = await server.listen(0, '127.0.0.1');
-  let consoleUrl: string | undefined;
-  if (withConsole) {
-    const { attachConsole } = await import('../src/console/index.ts');
-    consoleUrl = (await attachConsole(server)).url;
-  }
-  process.send?.({ type: 'ready', port, consoleUrl } satisfies Ready);
-  process.on('message', (message: { type: string }) => {
+  const { attachConsole } = await import('../src/console/index.ts');
+  const attached = withConsole ? await attachConsole(server) : undefined;
+  process.send?.({ type: 'ready', port, consoleUrl: attached?.url } satisfies Ready);
+  process.on('message', async (message: { type: string }) => {
     if (message.type === 'cpu') {
       const { user, system } = process.cpuUsage();
       process.send?.({ type: 'cpu', micros: user + system } satisfies Cpu);
+    } else if (message.type === 'detach') {
+      await attached?.close();
+      process.send?.({ type: 'detached' } satisfies Detached);
     }
   });
   process.on('disconnect', () => process.exit(0));
-}
-
-// ---------------------------------------------------------------- the charge points (this process)
-
-async function openSockets(port: number, count: number): Promise<WebSocket[]> {
-  const sockets: WebSocket[] = [];
-  for (let i = 0; i < count; i += 100) {
-    const batch = Array.from({ length: Math.min(100, count - i) }, (_, j) => {
-      const ws = new WebSocket(`ws://127.0.0.1:${port}/BENCH-${i + j}`, 'ocpp1.6');
-      sockets.push(ws);
-      return new Promise<void>((resolve, reject) => {
-        ws.once('open', () => resolve());
-        ws.once('error', reject);
-      });
-    });
-    await Promise.all(batch);
-  }
-  return sockets;
-}
-
-/** Runs every socket's closed loop of Heartbeats; resolves with the calls answered per second after the warmup. */
-async function heartbeats(
-  sockets: WebSocket[],
-  warmupMs: number,
-  durationMs: number,
-  mark: () => Promise<void>,
-): Promise<{ rate: number; calls: number }> {
-  let counting = false;
-  let answered = 0;
-  let running = true;
-  for (const [i, ws] of sockets.entries()) {
-    let n = 0;
-    const next = () => {
-      if (running && ws.readyState === WebSocket.OPEN) ws.send(`[2,"${i}-${n++}","Heartbeat",{}]`);
-    };
-    ws.on('message', () => {
-      if (counting) answered++;
-      next();
-    });
-    next();
-  }
-  await sleep(warmupMs);
-  await mark();
-  counting = true;
-  const started = performance.now();
-  await sleep(durationMs);
-  counting = false;
-  const seconds = (performance.now() - started) / 1000;
-  await mark();
-  running = false;
-  return { rate: answered / seconds, calls: answered };
-}
-
-function pinTo(pid: number, cores: string): void {
-  execFileSync('taskset', ['-a', '-p', '-c', cores, String(pid)], { stdio: 'ignore' });
 }
 
 function startServer(withConsole: boolean, pin: boolean): Promise<{ child: ChildProcess; ready: Ready }> {
@@ -187,171 +162,299 @@ function startServer(withConsole: boolean, pin: boolean): Promise<{ child: Child
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   if (pin) pinTo(child.pid!, '0');
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('the server did not start')), 30_000);
-    child.once('message', (ready: Ready) => {
-      clearTimeout(timer);
-      resolve({ child, ready });
-    });
-    child.once('exit', (code) => reject(new Error(`the server exited with ${code}`)));
-  });
+  const exited = new Promise<never>((_, reject) =>
+    child.once('exit', (code) => reject(new Error(`the server exited with ${code}`))),
+  );
+  return Promise.race([reply<Ready>(child, 'ready').then((ready) => ({ child, ready })), exited]);
 }
 
-/** Page answer times while `sockets` send `rate` Heartbeats per second in all (each at its own moment). */
+// ---------------------------------------------------------------- the charge points (this process)
+
+/** A server's charge points: closed loops of Heartbeats that run only while `running`. */
+class Fleet {
+  readonly sockets: WebSocket[] = [];
+  /** Per socket: sends its next Heartbeat if the fleet is running. */
+  readonly #next: (() => void)[] = [];
+  running = false;
+  answered = 0;
+  inFlight = 0;
+
+  static async open(port: number, count: number, tag: string): Promise<Fleet> {
+    const fleet = new Fleet();
+    for (let i = 0; i < count; i += 100) {
+      const batch = Array.from({ length: Math.min(100, count - i) }, (_, j) => {
+        const ws = new WebSocket(`ws://127.0.0.1:${port}/BENCH-${tag}-${i + j}`, 'ocpp1.6');
+        fleet.sockets.push(ws);
+        return new Promise<void>((resolve, reject) => {
+          ws.once('open', () => resolve());
+          ws.once('error', reject);
+        });
+      });
+      await Promise.all(batch);
+    }
+    for (const [i, ws] of fleet.sockets.entries()) {
+      let n = 0;
+      const next = () => {
+        if (!fleet.running || ws.readyState !== WebSocket.OPEN) return;
+        fleet.inFlight++;
+        ws.send(`[2,"${i}-${n++}","Heartbeat",{}]`);
+      };
+      ws.on('message', () => {
+        fleet.inFlight--;
+        fleet.answered++;
+        next();
+      });
+      fleet.#next.push(next);
+    }
+    return fleet;
+  }
+
+  start(): void {
+    this.running = true;
+    for (const next of this.#next) next();
+  }
+
+  /** Stops the loops and waits for the calls still in flight. */
+  async stop(): Promise<void> {
+    this.running = false;
+    for (let waited = 0; this.inFlight > 0 && waited < 5000; waited += 10) await sleep(10);
+  }
+
+  close(): void {
+    for (const ws of this.sockets) ws.terminate();
+  }
+}
+
+interface Server {
+  readonly mode: Mode;
+  readonly child: ChildProcess;
+  readonly ready: Ready;
+  readonly fleet: Fleet;
+  page: Page | undefined;
+}
+
+async function openPage(browser: Browser, url: string): Promise<Page> {
+  const page = await browser.newPage();
+  await page.goto(url);
+  await page.locator('#live.on').waitFor({ timeout: 10_000 });
+  return page;
+}
+
+/** Asks the page for the time every 250 ms until `until()` is false; the round trips, ms. */
+async function samplePage(page: Page, until: () => boolean, into: number[]): Promise<void> {
+  while (until()) {
+    const asked = performance.now();
+    await page.evaluate(() => performance.now());
+    into.push(performance.now() - asked);
+    await sleep(250);
+  }
+}
+
+/** Page answer times while `fleet` sends `rate` Heartbeats per second in all (each socket at its own moment). */
 async function pacedLoad(
-  sockets: WebSocket[],
+  fleet: Fleet,
   rate: number,
   durationMs: number,
-  page: import('playwright-core').Page,
+  page: Page,
 ): Promise<{ answered: number; pageMs: number[] }> {
-  let answered = 0;
-  const period = (sockets.length / rate) * 1000;
-  const timers = sockets.map((ws, i) => {
-    ws.on('message', () => answered++);
+  const period = (fleet.sockets.length / rate) * 1000;
+  const before = fleet.answered;
+  const timers = fleet.sockets.map((ws, i) => {
     let n = 0;
     const send = () => ws.readyState === WebSocket.OPEN && ws.send(`[2,"p${i}-${n++}","Heartbeat",{}]`);
-    const start = setTimeout(() => {
+    return setTimeout(() => {
       send();
       timers[i] = setInterval(send, period);
     }, Math.random() * period);
-    return start;
   });
   const pageMs: number[] = [];
   const end = performance.now() + durationMs;
-  while (performance.now() < end) {
-    const asked = performance.now();
-    await page.evaluate(() => performance.now());
-    pageMs.push(performance.now() - asked);
-    await sleep(250);
-  }
+  await samplePage(page, () => performance.now() < end, pageMs);
   for (const timer of timers) clearInterval(timer);
-  return { answered, pageMs };
+  return { answered: fleet.answered - before, pageMs };
+}
+
+function median(values: readonly number[]): number {
+  return summarize(values).median;
+}
+
+/** The median and quartiles of `values`. */
+function spread(values: readonly number[]): { median: number; q1: number; q3: number } {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
+  return { median: median(values), q1: at(0.25), q3: at(0.75) };
+}
+
+/** Reads the console's update stream and drops what it reads: a reader that costs next to nothing. */
+function readStream(consoleUrl: string): Promise<ClientRequest> {
+  return new Promise((resolve, reject) => {
+    const request = get(new URL('api/events', consoleUrl), (response) => {
+      response.resume();
+      resolve(request);
+    });
+    request.once('error', reject);
+  });
 }
 
 export async function runConsoleBench(options: ConsoleBenchOptions = {}): Promise<ConsoleBenchResult> {
   if (!existsSync(CHROMIUM)) return { skipped: `${CHROMIUM} is not installed` };
   const log = options.log ?? (() => {});
   const connections = options.connections ?? 1000;
-  const rounds = options.rounds ?? 3;
-  const warmupMs = options.warmupMs ?? 2000;
-  const durationMs = options.durationMs ?? 10_000;
-  const pin = options.pin ?? false;
+  const rounds = options.rounds ?? 20;
+  const warmupMs = options.warmupMs ?? 3000;
+  const windowMs = options.windowMs ?? 500;
+  const pin = options.pin ?? canPin();
   if (pin) pinTo(process.pid, `1-${availableParallelism() - 1}`);
   const { chromium } = await import('playwright-core');
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-  const rates = { none: [] as number[], console: [] as number[] };
+  const servers: Server[] = [];
+  const rates: Record<Mode, number[]> = { none: [], console: [], stream: [], detached: [] };
+  const cpuPerCall: Record<Mode, number[]> = { none: [], console: [], stream: [], detached: [] };
+  const streams: ClientRequest[] = [];
   const pageTimes: number[] = [];
-  const cpuPerCall = { none: [] as number[], console: [] as number[] };
-  const chromiumCores: number[] = [];
-  let domRows = 0;
-  let paced = { callsPerSecond: Number.NaN, pageMs: { median: Number.NaN, max: Number.NaN }, skipped: Number.NaN };
+  let chromiumMicros = 0;
+  let consoleMs = 0;
   try {
-    for (let round = 0; round < rounds; round++) {
-      // A B, then B A: neither goes first every time.
-      for (const mode of round % 2 === 0 ? (['none', 'console'] as const) : (['console', 'none'] as const)) {
-        const { child, ready } = await startServer(mode === 'console', pin);
-        const page = ready.consoleUrl === undefined ? undefined : await browser.newPage();
-        try {
-          if (page) {
-            await page.goto(ready.consoleUrl!);
-            await page.locator('#live.on').waitFor({ timeout: 10_000 });
-          }
-          const sockets = await openSockets(ready.port, connections);
-          let sampling = page !== undefined;
-          const sampler = (async () => {
-            while (sampling && page) {
-              const asked = performance.now();
-              await page.evaluate(() => performance.now());
-              pageTimes.push(performance.now() - asked);
-              await sleep(250);
-            }
-          })();
-          const marks: { server: number; chromium: number; at: number }[] = [];
-          const mark = async () => {
-            marks.push({ server: await serverCpu(child), chromium: chromiumCpu(child.pid), at: performance.now() });
-          };
-          const { rate, calls } = await heartbeats(sockets, warmupMs, durationMs, mark);
-          const [from, to] = marks as [(typeof marks)[0], (typeof marks)[0]];
-          cpuPerCall[mode].push((to.server - from.server) / calls);
-          if (page) chromiumCores.push((to.chromium - from.chromium) / ((to.at - from.at) * 1000));
-          sampling = false;
-          await sampler;
-          if (page) domRows = await page.locator('#log .vrow').count();
-          rates[mode].push(rate);
-          log(`console bench, round ${round + 1}, ${mode}: ${Math.round(rate)} calls/s`);
-          for (const ws of sockets) ws.terminate();
-        } finally {
-          await page?.close();
-          child.kill('SIGKILL');
-        }
+    for (const mode of MODES) {
+      const { child, ready } = await startServer(mode !== 'none', pin);
+      const fleet = await Fleet.open(ready.port, connections, mode);
+      const page =
+        ready.consoleUrl === undefined || mode === 'stream' ? undefined : await openPage(browser, ready.consoleUrl);
+      if (mode === 'stream') streams.push(await readStream(ready.consoleUrl!));
+      servers.push({ mode, child, ready, fleet, page });
+    }
+    const serverPids = new Set(servers.map((server) => server.child.pid!));
+    for (const server of servers) {
+      server.fleet.start();
+      await sleep(warmupMs);
+      await server.fleet.stop();
+      if (server.mode === 'detached') {
+        await server.page?.close();
+        server.page = undefined;
+        await reply<Detached>(server.child, 'detached', { type: 'detach' });
       }
     }
-    // The load the console is made for: about 1,000 calls/s from the charge points, the page open.
-    const { child, ready } = await startServer(true, pin);
-    const page = await browser.newPage();
-    try {
-      await page.goto(ready.consoleUrl!);
-      await page.locator('#live.on').waitFor({ timeout: 10_000 });
-      const sockets = await openSockets(ready.port, connections);
-      const run = await pacedLoad(sockets, 1000, Math.max(durationMs / 2, 2000), page);
-      const count = (await page.locator('#log-count').textContent()) ?? '';
-      const sorted = [...run.pageMs].sort((a, b) => a - b);
-      paced = {
-        callsPerSecond: run.answered / (Math.max(durationMs / 2, 2000) / 1000),
-        pageMs: { median: sorted[sorted.length >> 1] ?? Number.NaN, max: sorted.at(-1) ?? Number.NaN },
-        skipped: Number(/, (\d+) skipped/.exec(count)?.[1] ?? 0),
-      };
-      log(`console bench, paced: ${Math.round(paced.callsPerSecond)} calls/s, page ${count}`);
-      for (const ws of sockets) ws.terminate();
-    } finally {
-      await page.close();
-      child.kill('SIGKILL');
+    const byMode = new Map(servers.map((server) => [server.mode, server]));
+    const order: Mode[] = [...MODES, ...[...MODES].reverse()];
+    const blocks: Record<Mode, number>[] = [];
+    for (let round = 0; round < rounds; round++) {
+      const block: Record<Mode, number> = { none: 0, console: 0, stream: 0, detached: 0 };
+      for (const mode of order) {
+        const { child, fleet, page } = byMode.get(mode)!;
+        fleet.start();
+        await sleep(200); // every loop is running
+        let sampling = page !== undefined;
+        const sampler = page === undefined ? undefined : samplePage(page, () => sampling, pageTimes);
+        const cpuFrom = await reply<Cpu>(child, 'cpu', { type: 'cpu' });
+        const chromiumFrom = page === undefined ? 0 : chromiumCpu(serverPids);
+        const answeredFrom = fleet.answered;
+        const from = performance.now();
+        await sleep(windowMs);
+        const calls = fleet.answered - answeredFrom;
+        const elapsed = performance.now() - from;
+        const cpuTo = await reply<Cpu>(child, 'cpu', { type: 'cpu' });
+        if (page !== undefined) {
+          chromiumMicros += chromiumCpu(serverPids) - chromiumFrom;
+          consoleMs += elapsed;
+        }
+        sampling = false;
+        await sampler;
+        await fleet.stop();
+        const rate = (calls / elapsed) * 1000;
+        rates[mode].push(rate);
+        cpuPerCall[mode].push((cpuTo.micros - cpuFrom.micros) / calls);
+        block[mode] += rate / 2;
+        log(`console bench, round ${round + 1}, ${mode}: ${Math.round(rate)} calls/s`);
+      }
+      blocks.push(block);
     }
+    const consoleServer = byMode.get('console')!;
+    const page = consoleServer.page!;
+    const domRows = await page.locator('#log .vrow').count();
+    // The load the console is made for: about 1,000 calls/s from the charge points.
+    const pacedMs = 5000;
+    const skippedSoFar = async () => {
+      const count = (await page.locator('#log-count').textContent()) ?? '';
+      return { count, skipped: Number(/, (\d+) skipped/.exec(count)?.[1] ?? 0) };
+    };
+    await sleep(500); // the last batch of the measured windows reaches the page
+    const before = await skippedSoFar();
+    const run = await pacedLoad(consoleServer.fleet, 1000, pacedMs, page);
+    await sleep(500);
+    const { count, skipped } = await skippedSoFar();
+    const sorted = [...run.pageMs].sort((a, b) => a - b);
+    const paced = {
+      callsPerSecond: run.answered / (pacedMs / 1000),
+      pageMs: { median: sorted[sorted.length >> 1] ?? Number.NaN, max: sorted.at(-1) ?? Number.NaN },
+      skipped: skipped - before.skipped,
+    };
+    log(`console bench, paced: ${Math.round(paced.callsPerSecond)} calls/s, page ${count}`);
+    const allPage = [...pageTimes].sort((a, b) => a - b);
+    return {
+      connections,
+      rounds,
+      windowMs,
+      pinned: pin,
+      rates: {
+        none: summarize(rates.none),
+        console: summarize(rates.console),
+        stream: summarize(rates.stream),
+        detached: summarize(rates.detached),
+      },
+      ratio: {
+        console: spread(blocks.map((block) => block.console / block.none)),
+        stream: spread(blocks.map((block) => block.stream / block.none)),
+        detached: spread(blocks.map((block) => block.detached / block.none)),
+      },
+      cpuPerCall: {
+        none: median(cpuPerCall.none),
+        console: median(cpuPerCall.console),
+        stream: median(cpuPerCall.stream),
+        detached: median(cpuPerCall.detached),
+      },
+      pageMs: { median: allPage[allPage.length >> 1] ?? Number.NaN, max: allPage.at(-1) ?? Number.NaN },
+      domRows,
+      chromiumCores: chromiumMicros / (consoleMs * 1000),
+      paced,
+    };
   } finally {
+    for (const stream of streams) stream.destroy();
+    for (const server of servers) {
+      server.fleet.close();
+      server.child.kill('SIGKILL');
+    }
     await browser.close();
   }
-  const none = summarize(rates.none);
-  const withConsole = summarize(rates.console);
-  const sorted = [...pageTimes].sort((a, b) => a - b);
-  return {
-    connections,
-    rounds,
-    durationMs,
-    none,
-    console: withConsole,
-    ratio: withConsole.median / none.median,
-    pageMs: { median: sorted[sorted.length >> 1] ?? Number.NaN, max: sorted.at(-1) ?? Number.NaN },
-    domRows,
-    cpuPerCall: { none: summarize(cpuPerCall.none).median, console: summarize(cpuPerCall.console).median },
-    chromiumCores: summarize(chromiumCores).median,
-    paced,
-  };
 }
 
 /** The result as a markdown table, for the bench report and docs/benchmarks.md. */
 export function consoleSection(result: ConsoleBenchResult | undefined): string {
   if (result === undefined) return '';
   if ('skipped' in result) return `\n## 7. The console's cost\n\nNot measured: ${result.skipped}.\n`;
-  const row = (name: string, s: Summary) =>
-    `| ${name} | ${Math.round(s.median)} | ${Math.round(s.min)}–${Math.round(s.max)} |`;
-  const more = (result.cpuPerCall.console / result.cpuPerCall.none - 1) * 100;
+  const row = (name: string, mode: Mode) => {
+    const s = result.rates[mode];
+    const ratio =
+      mode === 'none'
+        ? '1'
+        : `${result.ratio[mode].median.toFixed(3)} (${result.ratio[mode].q1.toFixed(2)}–${result.ratio[mode].q3.toFixed(2)})`;
+    return `| ${name} | ${Math.round(s.median)} | ${Math.round(s.min)}–${Math.round(s.max)} | ${ratio} | ${result.cpuPerCall[mode].toFixed(1)} |`;
+  };
   return [
     '',
-    `## 7. The console's cost: ${result.connections} charge points, Heartbeats, one in flight each, ` +
-      `${result.durationMs / 1000} s per round, ${result.rounds} rounds`,
+    `## 7. The console's cost: ${result.connections} charge points per server, Heartbeats, one in flight each, ` +
+      `${result.rounds} blocks of eight ${result.windowMs / 1000} s windows` +
+      (result.pinned ? ', servers on core 0, load and Chromium on the others' : ', all processes sharing every core'),
     '',
-    '| server | calls/s (median) | min–max |',
-    '| --- | ---: | ---: |',
-    row('no console', result.none),
-    row('console attached, page open', result.console),
+    '| server | calls/s (median) | min–max | vs none: median of blocks (quartiles) | server CPU per call (µs) |',
+    '| --- | ---: | ---: | ---: | ---: |',
+    row('no console', 'none'),
+    row('console attached, page open in Chromium', 'console'),
+    row('console attached, updates read by a plain HTTP client', 'stream'),
+    row('console attached, then detached', 'detached'),
     '',
-    `console / none: ${result.ratio.toFixed(3)} (${((1 - result.ratio) * 100).toFixed(1)}% fewer calls/s). ` +
+    `With the console and its page: ${((1 - result.ratio.console.median) * 100).toFixed(1)}% fewer calls/s. ` +
       `The page answered in ${result.pageMs.median.toFixed(1)} ms (median; worst ${result.pageMs.max.toFixed(0)} ms) ` +
-      `under that load, with ${result.domRows} log rows in its DOM.`,
-    '',
-    `Server CPU per call: ${result.cpuPerCall.none.toFixed(1)} µs without the console, ` +
-      `${result.cpuPerCall.console.toFixed(1)} µs with it (${more.toFixed(1)}% more). ` +
-      `Chromium used ${result.chromiumCores.toFixed(2)} cores meanwhile.`,
+      `under that load, with ${result.domRows} log rows in its DOM; Chromium used ${result.chromiumCores.toFixed(2)} cores.`,
     '',
     `At ${Math.round(result.paced.callsPerSecond)} calls/s (paced), the page answered in ` +
       `${result.paced.pageMs.median.toFixed(1)} ms (median; worst ${result.paced.pageMs.max.toFixed(0)} ms), ` +
@@ -372,11 +475,11 @@ if (argv[0] === '--role') {
     return i >= 0 ? argv[i + 1] : undefined;
   };
   const result = await runConsoleBench({
-    rounds: Number(value('--rounds') ?? (quick ? 1 : 3)),
-    pin: argv.includes('--pin'),
+    rounds: Number(value('--rounds') ?? (quick ? 2 : 20)),
     connections: Number(value('--connections') ?? (quick ? 200 : 1000)),
-    warmupMs: quick ? 500 : 2000,
-    durationMs: quick ? 2000 : 10_000,
+    warmupMs: quick ? 1000 : 3000,
+    windowMs: Number(value('--window') ?? 500),
+    ...(argv.includes('--no-pin') ? { pin: false } : {}),
     log: (line) => console.log(line),
   });
   console.log(argv.includes('--json') ? JSON.stringify(result, null, 2) : consoleSection(result));

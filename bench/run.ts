@@ -1143,10 +1143,10 @@ async function main(): Promise<void> {
   }
   if (has('console')) {
     report.console = await runConsoleBench({
-      rounds: config.rounds,
+      rounds: config.mode === 'quick' ? 2 : 20,
       connections: config.mode === 'quick' ? 200 : 1000,
-      warmupMs: config.mode === 'quick' ? 500 : 2000,
-      durationMs: config.mode === 'quick' ? 2000 : 10_000,
+      warmupMs: config.mode === 'quick' ? 1000 : 3000,
+      windowMs: 500,
       log,
     });
   }
