@@ -2,7 +2,7 @@
 import { call, isoIn, isoNow, oneOf, present } from '../script.ts';
 import type { ConformanceCase } from '../types.ts';
 import { BLOCK, transactionEvent, v2MeterValue } from './common.ts';
-import { component, noCallError } from './csms-v2-shared.ts';
+import { component, noCallError, notifyEvent } from './csms-v2-shared.ts';
 
 export const meterValues: ConformanceCase[] = [
   noCallError(
@@ -231,21 +231,13 @@ export const diagnostics: ConformanceCase[] = [
   ),
   noCallError(
     'NotifyEvent',
-    (c) => ({
-      generatedAt: isoNow(),
-      seqNo: 0,
-      eventData: [
-        {
-          eventId: c.unique(),
-          timestamp: isoNow(),
-          trigger: 'Delta',
-          actualValue: '231',
-          component: component('EVSE'),
-          variable: { name: 'Voltage' },
-          eventNotificationType: 'CustomMonitor',
-          variableMonitoringId: 1,
-        },
-      ],
+    notifyEvent({
+      trigger: 'Delta',
+      actualValue: '231',
+      component: component('EVSE'),
+      variable: { name: 'Voltage' },
+      eventNotificationType: 'CustomMonitor',
+      variableMonitoringId: 1,
     }),
     'CSMS-N-03',
     'NotifyEvent of a monitor is confirmed',

@@ -2,7 +2,15 @@
 import { call, isoNow, oneOf, present, recent, rule } from '../script.ts';
 import type { ConformanceCase } from '../types.ts';
 import { BLOCK, bootRequest, transactionEvent, v2MeterValue } from './common.ts';
-import { AUTHORIZATION, CLOCK_TOLERANCE, component, idTokenInfo, noCallError, token } from './csms-v2-shared.ts';
+import {
+  AUTHORIZATION,
+  CLOCK_TOLERANCE,
+  component,
+  idTokenInfo,
+  noCallError,
+  notifyEvent,
+  token,
+} from './csms-v2-shared.ts';
 
 export const provisioning: ConformanceCase[] = [
   {
@@ -309,20 +317,12 @@ export const availability: ConformanceCase[] = [
   },
   noCallError(
     'NotifyEvent',
-    (c) => ({
-      generatedAt: isoNow(),
-      seqNo: 0,
-      eventData: [
-        {
-          eventId: c.unique(),
-          timestamp: isoNow(),
-          trigger: 'Alerting',
-          actualValue: 'true',
-          component: { name: 'ConnectorPlugRetentionLock', evse: { id: 1, connectorId: 1 } },
-          variable: { name: 'Problem' },
-          eventNotificationType: 'HardWiredNotification',
-        },
-      ],
+    notifyEvent({
+      trigger: 'Alerting',
+      actualValue: 'true',
+      component: { name: 'ConnectorPlugRetentionLock', evse: { id: 1, connectorId: 1 } },
+      variable: { name: 'Problem' },
+      eventNotificationType: 'HardWiredNotification',
     }),
     'CSMS-G-07',
     'NotifyEvent of a lock failure is confirmed',
