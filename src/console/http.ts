@@ -3,11 +3,11 @@
  * (`/api/events`: a snapshot, then one batch per interval) and calls to charge points (`POST /api/call`). With a
  * token, every request must carry it (`?token=` or `Authorization: Bearer`).
  */
-import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { secretsEqual } from '../auth.ts';
 import type { CallOptions } from '../call-args.ts';
 import { RequestValidationError } from '../errors.ts';
+import { createMessageIdFactory } from '../ids.ts';
 import type { ServedChargePoint } from '../server/served.ts';
 import { errorMessage } from '../util.ts';
 import { pageAssets, type ServedAsset } from './assets.ts';
@@ -76,6 +76,8 @@ async function readBody(request: IncomingMessage): Promise<string> {
 /** The console's HTTP server, not yet listening; `stop()` ends the updates and every page's stream. */
 export function createConsoleServer(options: ConsoleHttpOptions): { http: Server; stop: () => void } {
   const pages = new Set<ServerResponse>();
+  // ids of the calls sent from the page, which the recorder pins
+  const nextMessageId = createMessageIdFactory();
   const broadcast = (update: ConsoleUpdate): void => {
     const text = `data: ${JSON.stringify(update)}\n\n`;
     for (const page of pages) {
@@ -136,7 +138,7 @@ export function createConsoleServer(options: ConsoleHttpOptions): { http: Server
     }
     const started = Date.now();
     // Its frames reach the log however busy the server is.
-    const messageId = randomUUID();
+    const messageId = nextMessageId();
     options.recorder.pin(identity as string, messageId);
     try {
       const result = await chargePoint.call(action, payload, { timeout: options.callTimeout, messageId });
