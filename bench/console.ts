@@ -15,7 +15,8 @@
  * The load goes to one server at a time, in windows of `windowMs`, in blocks of none, console, stream, detached,
  * then the same backwards: what drifts on a shared machine meanwhile falls on every server alike, and each block
  * compares windows seconds apart. A ratio is the median over the blocks of (the mode's two windows) / (the two `none`
- * windows). With two cores or more (and `taskset`), the servers share core 0 and this process and Chromium the
+ * windows), with a 95% confidence interval from the order statistics (distribution-free); the same for the server's
+ * CPU time per call, which the machine's noise touches less than throughput. With two cores or more (and `taskset`), the servers share core 0 and this process and Chromium the
  * others: the page runs where its user's browser would, not on the server's core. During console windows the page
  * is asked for the time every 250 ms: the round trip is how long the page keeps someone waiting. Last, the console
  * server gets about 1,000 calls/s in all, the load the console is made for.
@@ -30,7 +31,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { WebSocket } from 'ws';
 import { CHROMIUM, CHROMIUM_ARGS } from '../test/console/chromium.ts';
-import { type Summary, sleep, summarize } from './lib/stats.ts';
+import { type Interval, medianInterval, type Summary, sleep, summarize } from './lib/stats.ts';
 
 export interface ConsoleBenchOptions {
   /** Charge points connected to each server. Default 1000. */
@@ -59,10 +60,12 @@ export type ConsoleBenchResult =
       pinned: boolean;
       /** Calls answered per second, every window, by server. */
       rates: Record<Mode, Summary>;
-      /** Over the blocks, the mode's calls/s against `none`'s: median and quartiles. */
-      ratio: Record<Exclude<Mode, 'none'>, { median: number; q1: number; q3: number }>;
+      /** Over the blocks, the mode's calls/s against `none`'s: the median and its 95% confidence interval. */
+      ratio: Record<Exclude<Mode, 'none'>, Interval>;
       /** The server's CPU time per call (µs), median of the windows. */
       cpuPerCall: Record<Mode, number>;
+      /** Over the blocks, the mode's CPU time per call against `none`'s: the median and its 95% confidence interval. */
+      cpuRatio: Record<Exclude<Mode, 'none'>, Interval>;
       /** The page's answer time during console windows (ms): median and worst of every sample. */
       pageMs: { median: number; max: number };
       /** Log rows in the page's DOM after the last console window (the log is virtualised). */
@@ -278,11 +281,10 @@ function median(values: readonly number[]): number {
   return summarize(values).median;
 }
 
-/** The median and quartiles of `values`. */
-function spread(values: readonly number[]): { median: number; q1: number; q3: number } {
-  const sorted = [...values].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
-  return { median: median(values), q1: at(0.25), q3: at(0.75) };
+/** Each mode against `none`, block by block: the median ratio and its 95% confidence interval. */
+function againstNone(blocks: readonly Record<Mode, number>[]): Record<Exclude<Mode, 'none'>, Interval> {
+  const ratio = (mode: Mode) => medianInterval(blocks.map((block) => block[mode] / block.none));
+  return { console: ratio('console'), stream: ratio('stream'), detached: ratio('detached') };
 }
 
 /** Reads the console's update stream and drops what it reads: a reader that costs next to nothing. */
@@ -337,8 +339,10 @@ export async function runConsoleBench(options: ConsoleBenchOptions = {}): Promis
     const byMode = new Map(servers.map((server) => [server.mode, server]));
     const order: Mode[] = [...MODES, ...[...MODES].reverse()];
     const blocks: Record<Mode, number>[] = [];
+    const cpuBlocks: Record<Mode, number>[] = [];
     for (let round = 0; round < rounds; round++) {
       const block: Record<Mode, number> = { none: 0, console: 0, stream: 0, detached: 0 };
+      const cpuBlock: Record<Mode, number> = { none: 0, console: 0, stream: 0, detached: 0 };
       for (const mode of order) {
         const { child, fleet, page } = byMode.get(mode)!;
         fleet.start();
@@ -362,11 +366,14 @@ export async function runConsoleBench(options: ConsoleBenchOptions = {}): Promis
         await fleet.stop();
         const rate = (calls / elapsed) * 1000;
         rates[mode].push(rate);
-        cpuPerCall[mode].push((cpuTo.micros - cpuFrom.micros) / calls);
+        const cpu = (cpuTo.micros - cpuFrom.micros) / calls;
+        cpuPerCall[mode].push(cpu);
         block[mode] += rate / 2;
+        cpuBlock[mode] += cpu / 2;
         log(`console bench, round ${round + 1}, ${mode}: ${Math.round(rate)} calls/s`);
       }
       blocks.push(block);
+      cpuBlocks.push(cpuBlock);
     }
     const consoleServer = byMode.get('console')!;
     const page = consoleServer.page!;
@@ -401,17 +408,14 @@ export async function runConsoleBench(options: ConsoleBenchOptions = {}): Promis
         stream: summarize(rates.stream),
         detached: summarize(rates.detached),
       },
-      ratio: {
-        console: spread(blocks.map((block) => block.console / block.none)),
-        stream: spread(blocks.map((block) => block.stream / block.none)),
-        detached: spread(blocks.map((block) => block.detached / block.none)),
-      },
+      ratio: againstNone(blocks),
       cpuPerCall: {
         none: median(cpuPerCall.none),
         console: median(cpuPerCall.console),
         stream: median(cpuPerCall.stream),
         detached: median(cpuPerCall.detached),
       },
+      cpuRatio: againstNone(cpuBlocks),
       pageMs: { median: allPage[allPage.length >> 1] ?? Number.NaN, max: allPage.at(-1) ?? Number.NaN },
       domRows,
       chromiumCores: chromiumMicros / (consoleMs * 1000),
@@ -431,13 +435,14 @@ export async function runConsoleBench(options: ConsoleBenchOptions = {}): Promis
 export function consoleSection(result: ConsoleBenchResult | undefined): string {
   if (result === undefined) return '';
   if ('skipped' in result) return `\n## 7. The console's cost\n\nNot measured: ${result.skipped}.\n`;
+  const percent = ({ median, low, high }: Interval) =>
+    `${(median * 100).toFixed(1)}% (95% CI ${(low * 100).toFixed(1)}–${(high * 100).toFixed(1)}%)`;
+  const interval = ({ median, low, high }: Interval) => `${median.toFixed(3)} (${low.toFixed(3)}–${high.toFixed(3)})`;
   const row = (name: string, mode: Mode) => {
     const s = result.rates[mode];
-    const ratio =
-      mode === 'none'
-        ? '1'
-        : `${result.ratio[mode].median.toFixed(3)} (${result.ratio[mode].q1.toFixed(2)}–${result.ratio[mode].q3.toFixed(2)})`;
-    return `| ${name} | ${Math.round(s.median)} | ${Math.round(s.min)}–${Math.round(s.max)} | ${ratio} | ${result.cpuPerCall[mode].toFixed(1)} |`;
+    const ratio = mode === 'none' ? '1' : interval(result.ratio[mode]);
+    const cpuRatio = mode === 'none' ? '1' : interval(result.cpuRatio[mode]);
+    return `| ${name} | ${Math.round(s.median)} | ${Math.round(s.min)}–${Math.round(s.max)} | ${ratio} | ${result.cpuPerCall[mode].toFixed(1)} | ${cpuRatio} |`;
   };
   return [
     '',
@@ -445,14 +450,15 @@ export function consoleSection(result: ConsoleBenchResult | undefined): string {
       `${result.rounds} blocks of eight ${result.windowMs / 1000} s windows` +
       (result.pinned ? ', servers on core 0, load and Chromium on the others' : ', all processes sharing every core'),
     '',
-    '| server | calls/s (median) | min–max | vs none: median of blocks (quartiles) | server CPU per call (µs) |',
-    '| --- | ---: | ---: | ---: | ---: |',
+    '| server | calls/s (median) | min–max | calls/s vs none: median of blocks (95% CI) | server CPU per call (µs) | CPU per call vs none (95% CI) |',
+    '| --- | ---: | ---: | ---: | ---: | ---: |',
     row('no console', 'none'),
     row('console attached, page open in Chromium', 'console'),
     row('console attached, updates read by a plain HTTP client', 'stream'),
     row('console attached, then detached', 'detached'),
     '',
-    `With the console and its page: ${((1 - result.ratio.console.median) * 100).toFixed(1)}% fewer calls/s. ` +
+    `With the console attached and its page open, the server answered ${percent(result.ratio.console)} of the ` +
+      `calls/s it answered without, and spent ${percent(result.cpuRatio.console)} of the CPU time per call. ` +
       `The page answered in ${result.pageMs.median.toFixed(1)} ms (median; worst ${result.pageMs.max.toFixed(0)} ms) ` +
       `under that load, with ${result.domRows} log rows in its DOM; Chromium used ${result.chromiumCores.toFixed(2)} cores.`,
     '',

@@ -17,7 +17,7 @@ import { IncomingCalls } from './endpoint/incoming.ts';
 import { OutgoingCalls } from './endpoint/outgoing.ts';
 import type { RepeatGuard } from './endpoint/repeat-guard.ts';
 import { Wire } from './endpoint/wire.ts';
-import type { Emitter, EndpointEventMap, HandlerErrorEvent } from './events.ts';
+import type { Emitter, EndpointEventMap, FrameSink, HandlerErrorEvent } from './events.ts';
 import type { MessageIdFactory } from './ids.ts';
 import { type Logger, silentLogger } from './logger.ts';
 import type { ConnectionInstrumentation } from './observability/hook.ts';
@@ -239,6 +239,14 @@ export abstract class OcppEndpoint<
   instrument(instrumentation: ConnectionInstrumentation): void {
     this.#instrumentation = instrumentation;
     this.#wire.calls = instrumentation.incoming(this.#incoming);
+  }
+
+  /**
+   * Reports this connection's frames to the server's events too (`message:in`, `message:out`), besides its own.
+   * @internal
+   */
+  reportFrames(sink: FrameSink): void {
+    this.#wire.reportFramesTo(sink);
   }
 
   /** @internal */

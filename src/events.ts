@@ -19,6 +19,15 @@ export interface FrameEvent {
   readonly action: string | undefined;
 }
 
+/**
+ * Where a connection also reports its frames, besides its own events: the server's events, which so carry the
+ * frames of every connection to one listener.
+ */
+export interface FrameSink {
+  has(event: 'message:in' | 'message:out'): boolean;
+  emit(event: 'message:in' | 'message:out', frame: FrameEvent): void;
+}
+
 /** An outgoing call failed: `error` is what `call()` rejected with. */
 export interface CallErrorEvent {
   /** The charge point's identity. */

@@ -1,11 +1,12 @@
 /**
- * What the console knows of the server it is attached to, kept up to date through the server's events. The first
+ * What the console knows of the server it is attached to, kept up to date through the server's events: `connect`,
+ * `disconnect` and the frames of every connection (`message:in`, `message:out`), two listeners in all. The first
  * `batchSize` frames after each `flush()` are read and logged as they come. The others are skimmed: counted, and
  * read only when their message type and action (which the event carries) say they may tell of a status or a
  * transaction, or when they belong to a call sent from the page. So under any load the console parses one batch per
  * interval, plus those few messages, and a skimmed frame costs a few comparisons.
  */
-import type { Emitter, EndpointEventMap, FrameEvent } from '../events.ts';
+import type { FrameEvent } from '../events.ts';
 import { MessageType } from '../framing.ts';
 import type { ServerConnectEvent } from '../server/events.ts';
 import type { ServedChargePoint } from '../server/served.ts';
@@ -13,12 +14,6 @@ import { readFrame, statusOf, type TransactionNews, transactionNews } from './fr
 import type { ConsoleTarget } from './target.ts';
 import { WaitingCalls } from './waiting.ts';
 import type { ChargePointRow, ConsoleUpdate, LogEntry, MeterPoint, TransactionRow } from './wire.ts';
-
-/** What the console uses of a connected charge point: each version's `ChargePoint` has it. */
-export interface WatchedChargePoint extends ServedChargePoint {
-  readonly protocol: string;
-  readonly events: Emitter<EndpointEventMap>;
-}
 
 /** Limits of what the recorder keeps. */
 export interface RecorderLimits {
@@ -84,11 +79,6 @@ const TOUCH_INTERVAL = 1000;
 /** CALLs waiting for an answer, per generation (see `WaitingCalls`); beyond, the oldest are forgotten. */
 const MAX_WAITING = 5000;
 
-function isWatchable(chargePoint: ServedChargePoint): chargePoint is WatchedChargePoint {
-  const candidate = chargePoint as Partial<WatchedChargePoint>;
-  return typeof candidate.protocol === 'string' && typeof candidate.events?.on === 'function';
-}
-
 /** Keeps the console's state: the charge points, a bounded log, the transactions; hands out batches of changes. */
 export class ConsoleRecorder<CP extends ServedChargePoint = ServedChargePoint> {
   readonly #limits: RecorderLimits;
@@ -116,7 +106,6 @@ export class ConsoleRecorder<CP extends ServedChargePoint = ServedChargePoint> {
   #startsWaiting = 0;
   readonly #transactions = new Map<string, Transaction>();
   readonly #changedTransactions = new Set<Transaction>();
-  readonly #unwatch = new Map<ServedChargePoint, () => void>();
 
   /**
    * Starts watching `target`: its charge points connected now and those that connect later.
@@ -127,38 +116,42 @@ export class ConsoleRecorder<CP extends ServedChargePoint = ServedChargePoint> {
     this.#target = target;
     this.#limits = limits;
     this.#budget = limits.batchSize;
-    target.events.on('connect', this.#onConnect);
-    target.events.on('disconnect', this.#onDisconnect);
+    const { events } = target;
+    events.on('connect', this.#onConnect);
+    events.on('disconnect', this.#onDisconnect);
+    events.on('message:in', this.#onFrameIn);
+    events.on('message:out', this.#onFrameOut);
     const now = Date.now();
-    for (const chargePoint of target.registry.values()) this.#watch(chargePoint, now);
+    for (const chargePoint of target.registry.values()) {
+      const { protocol } = chargePoint as { protocol?: unknown };
+      if (typeof protocol === 'string') this.#addRow(chargePoint.identity, protocol, now);
+    }
   }
 
   /** Stops watching: every listener the recorder added is removed. */
   close(): void {
-    this.#target.events.off('connect', this.#onConnect);
-    this.#target.events.off('disconnect', this.#onDisconnect);
-    for (const unwatch of this.#unwatch.values()) unwatch();
-    this.#unwatch.clear();
+    const { events } = this.#target;
+    events.off('connect', this.#onConnect);
+    events.off('disconnect', this.#onDisconnect);
+    events.off('message:in', this.#onFrameIn);
+    events.off('message:out', this.#onFrameOut);
   }
 
-  readonly #onConnect = ({ chargePoint }: ServerConnectEvent<CP>): void => this.#watch(chargePoint, Date.now());
+  readonly #onConnect = ({ identity, protocol }: ServerConnectEvent<CP>): void =>
+    this.#addRow(identity, protocol, Date.now());
 
-  readonly #onDisconnect = ({ chargePoint, identity }: ServerConnectEvent<CP>): void => {
-    this.#unwatch.get(chargePoint)?.();
-    this.#unwatch.delete(chargePoint);
-    // A newer connection of the same identity may hold the row already.
+  readonly #onDisconnect = ({ identity }: ServerConnectEvent<CP>): void => {
+    // A newer connection of the same identity holds the row now.
     if (this.#target.registry.get(identity) !== undefined) return;
     this.#rows.delete(identity);
     this.#changed.delete(identity);
     this.#gone.add(identity);
   };
 
-  #watch(chargePoint: ServedChargePoint, now: number): void {
-    if (!isWatchable(chargePoint) || this.#unwatch.has(chargePoint)) return;
-    const { identity } = chargePoint;
+  #addRow(identity: string, protocol: string, now: number): void {
     const row: Row = {
       identity,
-      protocol: chargePoint.protocol,
+      protocol,
       connectedAt: now,
       lastMessageAt: now,
       lastAction: undefined,
@@ -166,20 +159,22 @@ export class ConsoleRecorder<CP extends ServedChargePoint = ServedChargePoint> {
       touched: false,
       unsent: false,
     };
-    const onIn = (event: FrameEvent): void => this.#onFrame(row, event, 'in');
-    const onOut = (event: FrameEvent): void => this.#onFrame(row, event, 'out');
-    chargePoint.events.on('message:in', onIn);
-    chargePoint.events.on('message:out', onOut);
-    this.#unwatch.set(chargePoint, () => {
-      chargePoint.events.off('message:in', onIn);
-      chargePoint.events.off('message:out', onOut);
-    });
     this.#rows.set(identity, row);
     this.#gone.delete(identity);
     this.#changed.add(identity);
   }
 
-  /** The listeners' work, per frame: log it while the budget lasts, else skim it. */
+  readonly #onFrameIn = (event: FrameEvent): void => {
+    const row = this.#rows.get(event.identity);
+    if (row !== undefined) this.#onFrame(row, event, 'in');
+  };
+
+  readonly #onFrameOut = (event: FrameEvent): void => {
+    const row = this.#rows.get(event.identity);
+    if (row !== undefined) this.#onFrame(row, event, 'out');
+  };
+
+  /** The work per frame: log it while the budget lasts, else skim it. */
   #onFrame(row: Row, event: FrameEvent, direction: 'in' | 'out'): void {
     row.touched = true;
     if (direction === 'in' && event.messageType === MessageType.CALL) this.#setAction(row, event.action);

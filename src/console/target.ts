@@ -9,7 +9,7 @@ import type { ServedChargePoint } from '../server/served.ts';
  * @typeParam CP the server's ChargePoints
  */
 export interface ConsoleTarget<CP extends ServedChargePoint = ServedChargePoint> {
-  /** The server's events: the console watches `connect` and `disconnect`, and each connection's frames. */
+  /** The server's events: the console listens to `connect`, `disconnect`, `message:in` and `message:out`. */
   readonly events: Emitter<OcppServerEventMap<CP>>;
   /** The charge points connected to this node. */
   readonly registry: ChargePointRegistry<CP>;

@@ -6,7 +6,7 @@
  */
 import { CloseCode, type OcppConnection } from '../connection.ts';
 import { clampDescription, type ErrorDetails, errorCodeFor, type Fault } from '../errors.ts';
-import { Emitter, type EndpointEventMap, type HandlerErrorEvent } from '../events.ts';
+import { Emitter, type EndpointEventMap, type FrameEvent, type FrameSink, type HandlerErrorEvent } from '../events.ts';
 import {
   type ErrorMessageType,
   FrameFault,
@@ -78,6 +78,7 @@ export class Wire {
   #paused = false;
   #badFrames = 0;
   #events: Emitter<EndpointEventMap> | undefined = undefined;
+  #frameSink: FrameSink | undefined = undefined;
   #closedPromise: Promise<void> | undefined = undefined;
   #resolveClosed: (() => void) | undefined = undefined;
 
@@ -127,6 +128,17 @@ export class Wire {
     return this.#events;
   }
 
+  /** Reports this connection's frames to `sink` too (the server's events), from the next frame on. */
+  reportFramesTo(sink: FrameSink): void {
+    this.#frameSink = sink;
+  }
+
+  /** A frame to whoever listens: the connection's events and the sink. */
+  #reportFrame(event: 'message:in' | 'message:out', frame: FrameEvent): void {
+    this.#events?.emit(event, frame);
+    this.#frameSink?.emit(event, frame);
+  }
+
   // ---------------------------------------------------------------- in
 
   #receive(data: unknown, isBinary: boolean): void {
@@ -173,10 +185,9 @@ export class Wire {
     }
     this.#badFrames = 0;
     if (this.debug) this.log.debug({ messageId: frame[1], frame: text }, 'frame received');
-    const events = this.#events;
-    if (events?.has('message:in')) {
+    if (this.#events?.has('message:in') || this.#frameSink?.has('message:in')) {
       const action = frame[0] === MessageType.CALL || frame[0] === MessageType.SEND ? frame[2] : undefined;
-      events.emit('message:in', {
+      this.#reportFrame('message:in', {
         identity: this.identity,
         data: text,
         messageType: frame[0],
@@ -261,9 +272,8 @@ export class Wire {
   write(text: string, type: MessageType, messageId: string, action?: string): void {
     if (this.closed) return;
     if (this.debug) this.log.debug({ messageId, frame: text }, 'frame sent');
-    const events = this.#events;
-    if (events?.has('message:out')) {
-      events.emit('message:out', { identity: this.identity, data: text, messageType: type, messageId, action });
+    if (this.#events?.has('message:out') || this.#frameSink?.has('message:out')) {
+      this.#reportFrame('message:out', { identity: this.identity, data: text, messageType: type, messageId, action });
     }
     try {
       this.connection.send(text);

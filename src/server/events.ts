@@ -3,7 +3,7 @@
  * per event, as the events of a connection (`chargePoint.events`) and of a client. The listener tuples of the
  * deprecated `server.on(…)` form are here too.
  */
-import type { HandlerErrorEvent } from '../events.ts';
+import type { FrameEvent, HandlerErrorEvent } from '../events.ts';
 import type { Subprotocol } from '../protocol.ts';
 import type { ServedChargePoint } from './served.ts';
 
@@ -63,6 +63,13 @@ export interface OcppServerEventMap<CP extends ServedChargePoint = ServedChargeP
    * `handler:error` event (reported through `context.onHandlerError`, which a class passes on with its options).
    */
   'handler:error': HandlerErrorEvent;
+  /**
+   * A frame received from any connection: `{ identity, data, messageType, messageId, action }`, as the connection's
+   * own `message:in`. One listener here sees every charge point; with none, a frame costs one look-up more.
+   */
+  'message:in': FrameEvent;
+  /** A frame sent to any connection: `{ identity, data, messageType, messageId, action }`. */
+  'message:out': FrameEvent;
 }
 
 /**

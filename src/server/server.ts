@@ -14,7 +14,7 @@ import type { CallOptions } from '../call-args.ts';
 import { type CallDispatch, createServerCaller, type RemoteCaller, type ServerCaller } from '../call-types.ts';
 import { RepeatGuard } from '../endpoint/repeat-guard.ts';
 import { ChargePointNotConnectedError, ProtocolMismatchError } from '../errors.ts';
-import type { Emitter } from '../events.ts';
+import type { Emitter, FrameSink } from '../events.ts';
 import { type Logger, silentLogger } from '../logger.ts';
 import { type Recording, type RecordOptions, recordFrames } from '../observability/record.ts';
 import type { Subprotocol } from '../protocol.ts';
@@ -42,6 +42,11 @@ import { createHttpTransport, createWebSocketServers } from './transport.ts';
 interface CallingChargePoint extends ServedChargePoint {
   readonly protocol: Subprotocol;
   call(action: string, payload: object, options?: CallOptions): Promise<unknown>;
+}
+
+/** A ChargePoint that reports its frames to the server's events (every version's class does). */
+interface FrameReporter {
+  reportFrames(sink: FrameSink): void;
 }
 
 /**
@@ -422,7 +427,9 @@ export class OcppServer<P extends ProtocolClasses = ProtocolClassMap, S = unknow
       repeatGuard: this.#repeatGuard,
     };
     try {
-      return createServed(entry, identity, ws, context) as ServedBy<P>;
+      const chargePoint = createServed(entry, identity, ws, context) as ServedBy<P>;
+      (chargePoint as Partial<FrameReporter>).reportFrames?.(this.events);
+      return chargePoint;
     } catch (error) {
       // An application fault: this connection ends, the server keeps serving.
       this.#logger.error({ identity, protocol, err: errorMessage(error) }, 'could not create the ChargePoint: closing');

@@ -1,5 +1,5 @@
 /**
- * The console's server side without a browser: it adds listeners to connections only while attached, reads frames
+ * The console's server side without a browser: it listens to the server's events only while attached, reads frames
  * in batches, links answers to calls, bounds its log, follows transactions of every version and serves its page
  * only to those who may see it.
  */
@@ -43,22 +43,30 @@ async function client16(url: string, identity: string, Client: typeof v16.Client
 const limits = { logSize: 50, batchSize: 20, transactions: 10, meterPoints: 100 };
 
 describe('ConsoleRecorder', () => {
-  test('listens to connections only while attached: nothing is added to a connection without a console', async () => {
+  test('listens to the server only while attached, and adds nothing to any connection', async () => {
     const { server, url } = await demo();
     const before = await client16(url, 'BEFORE');
-    const served = () => server.get('BEFORE') as v16.ChargePoint;
-    expect(served().events.has('message:in')).toBe(false);
+    expect(server.events.has('message:in')).toBe(false);
     const recorder = new ConsoleRecorder(server, limits);
-    expect(served().events.has('message:in')).toBe(true);
-    expect(served().events.has('message:out')).toBe(true);
+    expect(server.events.has('message:in')).toBe(true);
+    expect(server.events.has('message:out')).toBe(true);
     await client16(url, 'AFTER');
-    expect((server.get('AFTER') as v16.ChargePoint).events.has('message:in')).toBe(true);
-    recorder.flush();
-    recorder.close();
+    await before.call('Heartbeat');
+    const update = recorder.flush()!;
+    expect(update.log.map((entry) => [entry.identity, entry.direction, entry.action])).toEqual([
+      ['AFTER', 'in', 'BootNotification'],
+      ['AFTER', 'out', 'BootNotification'],
+      ['BEFORE', 'in', 'Heartbeat'],
+      ['BEFORE', 'out', 'Heartbeat'],
+    ]);
     for (const identity of ['BEFORE', 'AFTER']) {
       const chargePoint = server.get(identity) as v16.ChargePoint;
       expect(chargePoint.events.has('message:in')).toBe(false);
       expect(chargePoint.events.has('message:out')).toBe(false);
+    }
+    recorder.close();
+    for (const event of ['connect', 'disconnect', 'message:in', 'message:out'] as const) {
+      expect(server.events.has(event)).toBe(false);
     }
     await before.call('Heartbeat');
     expect(recorder.flush()).toBeUndefined();

@@ -1,9 +1,11 @@
 /**
- * `server.events`: one object per event (`connect`, `disconnect`, `refused`, `handler:error`), listeners that throw
- * logged and harmless, and the deprecated `server.on(…)` tuples still emitted beside them.
+ * `server.events`: one object per event (`connect`, `disconnect`, `refused`, `handler:error`, the frames of every
+ * connection), listeners that throw logged and harmless, and the deprecated `server.on(…)` tuples still emitted
+ * beside them.
  */
 import { describe, expect, it, vi } from 'vitest';
 import type { OcppConnection } from '../../src/connection.ts';
+import type { FrameEvent } from '../../src/events.ts';
 import type { HandshakeRefusedEvent, ServedContext, ServerDisconnectEvent } from '../../src/server.ts';
 import * as v16 from '../../src/v16/index.ts';
 import { recordingLogger } from '../runtime/helpers.ts';
@@ -158,6 +160,43 @@ describe('server.events', () => {
       { identity: 'CP_16', phase: 'handler', action: 'Authorize', messageId: 'a1', message: 'tag store down' },
       { identity: 'CS_201', phase: 'handler', action: 'Heartbeat', messageId: 'b1', message: 'clock broken' },
     ]);
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  it('message:in and message:out carry the frames of every connection, class or factory, until the listener is off', async () => {
+    const { server, url } = await startServer({
+      protocols: {
+        'ocpp1.6': CsmsV16,
+        'ocpp2.0.1': (identity: string, connection: OcppConnection, context: ServedContext) =>
+          new CsmsV201(identity, connection, context),
+      },
+    });
+    const frames: string[] = [];
+    const onIn = ({ identity, messageType, messageId, action }: FrameEvent) =>
+      frames.push(`in ${identity} ${messageType} ${messageId} ${action}`);
+    const onOut = ({ identity, messageType, messageId, action, data }: FrameEvent) => {
+      expect(JSON.parse(data)[1]).toBe(messageId);
+      frames.push(`out ${identity} ${messageType} ${messageId} ${action}`);
+    };
+    server.events.on('message:in', () => {
+      throw new Error('a broken listener');
+    });
+    server.events.on('message:in', onIn).on('message:out', onOut);
+    const a = await RawClient.open(url('/CP_16'), 'ocpp1.6');
+    const b = await RawClient.open(url('/CS_201'), 'ocpp2.0.1');
+    expect((await a.call('a1', 'BootNotification', BOOT['ocpp1.6']))[0]).toBe(3);
+    expect((await b.call('b1', 'BootNotification', BOOT['ocpp2.0.1']))[0]).toBe(3);
+    expect(frames).toEqual([
+      'in CP_16 2 a1 BootNotification',
+      'out CP_16 3 a1 undefined',
+      'in CS_201 2 b1 BootNotification',
+      'out CS_201 3 b1 undefined',
+    ]);
+    // the connections' own events are left alone
+    expect((server.get('CP_16') as v16.ChargePoint).events.has('message:in')).toBe(false);
+    server.events.off('message:in', onIn).off('message:out', onOut);
+    expect((await a.call('a2', 'BootNotification', BOOT['ocpp1.6']))[0]).toBe(3);
+    expect(frames).toHaveLength(4);
     await Promise.all([a.close(), b.close()]);
   });
 
