@@ -1143,7 +1143,8 @@ async function main(): Promise<void> {
   }
   if (has('console')) {
     report.console = await runConsoleBench({
-      rounds: config.mode === 'quick' ? 2 : 20,
+      sets: config.mode === 'quick' ? 2 : 6,
+      rounds: config.mode === 'quick' ? 2 : 6,
       connections: config.mode === 'quick' ? 200 : 1000,
       warmupMs: config.mode === 'quick' ? 1000 : 3000,
       windowMs: 500,

@@ -36,25 +36,3 @@ export async function pool(count: number, limit: number, fn: (i: number) => Prom
   for (let w = 0; w < Math.min(limit, count); w++) workers.push(worker());
   await Promise.all(workers);
 }
-
-/** A median and the bounds of its confidence interval. */
-export interface Interval {
-  median: number;
-  low: number;
-  high: number;
-}
-
-/**
- * The median of `values` with a distribution-free 95% confidence interval: the order statistics at
- * n/2 ± 1.96·√n/2 (the normal approximation of the binomial, fair from about 20 values).
- */
-export function medianInterval(values: readonly number[]): Interval {
-  const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
-  const n = sorted.length;
-  const k = Math.max(0, Math.floor(n / 2 - (1.96 * Math.sqrt(n)) / 2));
-  return {
-    median: summarize(sorted).median,
-    low: sorted[k] ?? Number.NaN,
-    high: sorted[n - 1 - k] ?? Number.NaN,
-  };
-}
