@@ -1,7 +1,7 @@
 /**
  * What the console knows of the server it is attached to, kept up to date through the server's events: `connect`,
- * `disconnect` and the frames of every connection (`message:in`, `message:out`), two listeners in all. The first
- * `batchSize` frames after each `flush()` are read and logged as they come. The others are skimmed: counted, and
+ * `disconnect` and the frames of every connection (`message:in`, `message:out`); no connection gets a listener. The
+ * first `batchSize` frames after each `flush()` are read and logged as they come. The others are skimmed: counted, and
  * read only when their message type and action (which the event carries) say they may tell of a status or a
  * transaction, or when they belong to a call sent from the page. So under any load the console parses one batch per
  * interval, plus those few messages, and a skimmed frame costs a few comparisons.
