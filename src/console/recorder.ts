@@ -38,11 +38,11 @@ interface Row {
   identity: string;
   protocol: string;
   connectedAt: number;
-  /** When its last message was seen: the time of the `flush()` after it. */
+  /** When its last frame came in: the time of the `flush()` after it. */
   lastMessageAt: number;
   lastAction: string | undefined;
   status: Record<string, string>;
-  /** Whether a message came since the last `flush()`. */
+  /** Whether a frame came in since the last `flush()`. */
   touched: boolean;
   /** Whether `lastMessageAt` is newer than what the pages were sent. */
   unsent: boolean;
@@ -170,14 +170,21 @@ export class ConsoleRecorder<CP extends ServedChargePoint = ServedChargePoint> {
   };
 
   readonly #onFrameOut = (event: FrameEvent): void => {
+    // Past the budget, a frame sent matters only as a call from the page or the answer to a StartTransaction.
+    if (this.#budget === 0 && this.#pinned.size === 0 && this.#startsWaiting === 0) {
+      this.#skimmed++;
+      return;
+    }
     const row = this.#rows.get(event.identity);
     if (row !== undefined) this.#onFrame(row, event, 'out');
   };
 
   /** The work per frame: log it while the budget lasts, else skim it. */
   #onFrame(row: Row, event: FrameEvent, direction: 'in' | 'out'): void {
-    row.touched = true;
-    if (direction === 'in' && event.messageType === MessageType.CALL) this.#setAction(row, event.action);
+    if (direction === 'in') {
+      row.touched = true;
+      if (event.messageType === MessageType.CALL) this.#setAction(row, event.action);
+    }
     if (this.#budget > 0) {
       this.#budget--;
       this.#record(row, event.data, direction, true);

@@ -11,7 +11,7 @@ export interface ChargePointRow {
   readonly protocol: string;
   /** When it connected (ms since the epoch). */
   readonly connectedAt: number;
-  /** When it last sent or received a frame (ms since the epoch). */
+  /** When the last frame came from it (ms since the epoch). */
   readonly lastMessageAt: number;
   /** The last action it sent a request of. */
   readonly lastAction: string | undefined;

@@ -4,6 +4,7 @@
  * only to those who may see it.
  */
 import { afterEach, describe, expect, test } from 'vitest';
+import { WebSocket } from 'ws';
 import { energyReadings, readFrame, statusOf, transactionNews } from '../../src/console/frames.ts';
 import { attachConsole, ConsoleOptionsError, isLoopback } from '../../src/console/index.ts';
 import { ConsoleRecorder } from '../../src/console/recorder.ts';
@@ -139,6 +140,30 @@ describe('ConsoleRecorder', () => {
     // the next batch has a budget again
     await cp.call('Heartbeat');
     expect(recorder.flush()).toMatchObject({ skipped: 0, log: [{ action: 'Heartbeat' }, { action: 'Heartbeat' }] });
+  });
+
+  test('"last message" is the last frame the charge point sent: what the CSMS sends does not count', async () => {
+    const { server, url } = await demo();
+    const recorder = new ConsoleRecorder(server, limits);
+    cleanup.push(async () => recorder.close());
+    // a charge point that reads and never answers
+    const silent = new WebSocket(`${url}/SILENT`, 'ocpp1.6');
+    cleanup.push(async () => silent.terminate());
+    await new Promise((resolve) => silent.once('open', resolve));
+    const lastMessageAt = () =>
+      recorder.snapshot().chargePoints.find((row) => row.identity === 'SILENT')!.lastMessageAt;
+    recorder.flush();
+    const connected = lastMessageAt();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const served = server.get('SILENT') as v16.ChargePoint;
+    await expect(served.call('Reset', { type: 'Soft' }, { timeout: 50 })).rejects.toThrow();
+    recorder.flush();
+    expect(lastMessageAt()).toBe(connected);
+    const answered = new Promise((resolve) => silent.once('message', resolve));
+    silent.send('[2,"h1","Heartbeat",{}]');
+    await answered;
+    recorder.flush();
+    expect(lastMessageAt()).toBeGreaterThan(connected);
   });
 
   test("a call sent from the page is logged with its answer, even when the batch's budget is spent", async () => {
